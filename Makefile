@@ -1,0 +1,44 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+EXT    := vscode-extension
+
+.PHONY: run test test-python test-extension bench bench-check vsix venv test-deps clean
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+test-deps: $(VENV)/.test-installed
+$(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: venv
+	$(VENV)/bin/icd10ls check examples/ ; status=$$?; [ $$status -le 1 ]
+
+test: test-python test-extension
+
+test-python: test-deps
+	$(PY) -m pytest -q
+
+test-extension:
+	cd $(EXT) && npm ci --no-audit --no-fund && npm run compile && npm run lint && npm test
+
+bench: venv
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m benchmarks.run
+
+bench-check: venv
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m benchmarks.run --check
+
+vsix:
+	cd $(EXT) && npm ci --no-audit --no-fund && npm run package
+
+clean:
+	rm -rf $(VENV) $(EXT)/node_modules $(EXT)/out .pytest_cache .hypothesis

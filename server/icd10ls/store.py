@@ -1,0 +1,322 @@
+"""Where code sets come from, how they are cached, and which one a date uses.
+
+Bundled CMS files live in `data/` (or inside the wheel); users may add newer
+releases with `icd10ls data add`, which go to a per-user data directory.  Each
+source is compiled once into a cache file keyed by the source's hash and the
+index format; a cache that does not match (stale, truncated, tampered) is
+rebuilt, never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import lzma
+import marshal
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .codeset import CodeSet
+from .tabular import INDEX_FORMAT, CompiledTabular, TabularError, compile_tabular
+
+_MAGIC = b"ICD10LS-INDEX\n"
+_MANIFEST = "codesets.json"
+MAX_SOURCE_BYTES = 200 * 1024 * 1024
+
+
+class DataError(Exception):
+    """A code-set problem a user can act on, with a one-line message."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One installed release of the tabular list."""
+
+    path: Path
+    fiscal_year: int
+    effective: date
+    release: str
+    sha256: str | None  # expected hash of the uncompressed XML, when known
+    origin: str  # "bundled" or "user"
+
+    @property
+    def label(self) -> str:
+        return f"FY{self.fiscal_year} ({self.release})"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The code set chosen for a date, and why, when it is not the obvious one."""
+
+    codeset: CodeSet
+    note: str | None = None
+
+
+def fiscal_year_of(day: date) -> int:
+    """Fiscal years start on October 1: 2025-10-01 is in FY2026."""
+    return day.year + 1 if day.month >= 10 else day.year
+
+
+def _bundled_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "bundled_data", here.parent.parent / "data"):
+        if (candidate / _MANIFEST).is_file():
+            return candidate
+    raise DataError("the bundled ICD-10-CM data was not found; reinstall icd10ls")
+
+
+def _user_dir() -> Path:
+    explicit = os.environ.get("ICD10LS_DATA_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "icd10ls"
+
+
+def _cache_dir() -> Path:
+    explicit = os.environ.get("ICD10LS_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "icd10ls"
+
+
+def read_source_bytes(path: Path) -> bytes:
+    """The XML bytes of a source file, plain or xz/gzip-compressed."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"cannot read {path}: {error.strerror or error}") from None
+    if raw.startswith(b"\xfd7zXZ\x00"):
+        try:
+            decompressor = lzma.LZMADecompressor()
+            data = decompressor.decompress(raw, max_length=MAX_SOURCE_BYTES)
+            if not decompressor.eof:
+                raise DataError(f"{path.name}: compressed data is truncated or larger than 200 MB")
+            return data
+        except lzma.LZMAError as error:
+            raise DataError(f"{path.name}: broken xz data ({error})") from None
+    if raw.startswith(b"\x1f\x8b"):
+        import gzip
+        import zlib
+
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as error:
+            raise DataError(f"{path.name}: broken gzip data ({error})") from None
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise DataError(f"{path.name}: larger than 200 MB, which no tabular list is")
+    return raw
+
+
+def _read_manifest(directory: Path, origin: str) -> list[Source]:
+    manifest = directory / _MANIFEST
+    if not manifest.is_file():
+        return []
+    try:
+        entries = json.loads(manifest.read_text(encoding="utf-8"))["codesets"]
+        return [
+            Source(
+                path=directory / entry["file"],
+                fiscal_year=int(entry["fiscal_year"]),
+                effective=date.fromisoformat(entry["effective"]),
+                release=entry.get("release") or f"FY{entry['fiscal_year']}",
+                sha256=entry.get("sha256_uncompressed"),
+                origin=origin,
+            )
+            for entry in entries
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise DataError(f"{manifest}: unreadable code-set list ({error})") from None
+
+
+class DataStore:
+    """All installed code sets; compiles and caches them on first use, thread-safely."""
+
+    def __init__(self, bundled_dir: Path | None = None, user_dir: Path | None = None,
+                 cache_dir: Path | None = None) -> None:
+        self.bundled_dir = bundled_dir or _bundled_dir()
+        self.user_dir = user_dir or _user_dir()
+        self.cache_dir = cache_dir or _cache_dir()
+        self._loaded: dict[Path, CodeSet] = {}
+        self._lock = threading.RLock()
+        self._sources: list[Source] | None = None
+
+    # -- sources -----------------------------------------------------------
+    def sources(self) -> list[Source]:
+        if self._sources is None:
+            found = _read_manifest(self.bundled_dir, "bundled") + _read_manifest(self.user_dir, "user")
+            by_release: dict[tuple[int, date], Source] = {}
+            for source in found:  # a user's copy of the same release wins over the bundled one
+                by_release[(source.fiscal_year, source.effective)] = source
+            self._sources = sorted(by_release.values(), key=lambda s: (s.fiscal_year, s.effective))
+        return self._sources
+
+    def fiscal_years(self) -> list[int]:
+        return sorted({s.fiscal_year for s in self.sources()})
+
+    def latest(self) -> CodeSet:
+        return self.load(self.sources()[-1])
+
+    def for_year(self, fiscal_year: int) -> CodeSet:
+        matching = [s for s in self.sources() if s.fiscal_year == fiscal_year]
+        if not matching:
+            years = ", ".join(f"FY{y}" for y in self.fiscal_years())
+            raise DataError(f"no code set for FY{fiscal_year} is installed (installed: {years}); "
+                            "add one with `icd10ls data add FILE`")
+        return self.load(matching[-1])
+
+    def source_for_date(self, day: date) -> tuple[Source, str | None]:
+        sources = self.sources()
+        wanted = fiscal_year_of(day)
+        same_year = [s for s in sources if s.fiscal_year == wanted]
+        if same_year:
+            in_effect = [s for s in same_year if s.effective <= day]
+            return (in_effect[-1] if in_effect else same_year[0]), None
+        nearest = min(sources, key=lambda s: (abs(s.fiscal_year - wanted), -s.fiscal_year, -s.effective.toordinal()))
+        nearest = [s for s in sources if s.fiscal_year == nearest.fiscal_year][-1]
+        note = (f"{day.isoformat()} falls in FY{wanted}, which is not installed; "
+                f"using the nearest code set, FY{nearest.fiscal_year}")
+        return nearest, note
+
+    def for_date(self, day: date) -> Selection:
+        source, note = self.source_for_date(day)
+        return Selection(self.load(source), note)
+
+    def loaded(self) -> list[CodeSet]:
+        with self._lock:
+            return list(self._loaded.values())
+
+    # -- loading -----------------------------------------------------------
+    def load(self, source: Source) -> CodeSet:
+        with self._lock:
+            cached = self._loaded.get(source.path)
+            if cached is None:
+                compiled = self._compiled(source)
+                cached = CodeSet(compiled, fiscal_year=source.fiscal_year, effective=source.effective,
+                                 release=source.release)
+                self._loaded[source.path] = cached
+            return cached
+
+    def _cache_path(self, source: Path, digest: str) -> Path:
+        return self.cache_dir / f"{source.name}.{digest[:20]}.v{INDEX_FORMAT}.idx"
+
+    def _compiled(self, source: Source) -> CompiledTabular:
+        try:
+            raw = source.path.read_bytes()
+        except OSError as error:
+            raise DataError(f"cannot read the code set {source.path}: {error.strerror or error}") from None
+        digest = hashlib.sha256(raw).hexdigest()
+        cache = self._cache_path(source.path, digest)
+        compiled = _read_cache(cache)
+        if compiled is not None:
+            return compiled
+        data = read_source_bytes(source.path)
+        if source.sha256 and hashlib.sha256(data).hexdigest() != source.sha256:
+            raise DataError(f"{source.path.name} does not match the hash recorded for it; "
+                            "the file is damaged or was replaced")
+        try:
+            compiled = compile_tabular(data)
+        except TabularError as error:
+            raise DataError(f"{source.path.name}: {error}") from None
+        _write_cache(cache, compiled)
+        return compiled
+
+    # -- adding --------------------------------------------------------------
+    def add(self, path: Path, effective: date | None = None) -> Source:
+        """Validate a CMS tabular XML file and install it for this user."""
+        data = read_source_bytes(path)
+        try:
+            compiled = compile_tabular(data)
+        except TabularError as error:
+            raise DataError(f"{path.name}: {error}") from None
+        fiscal_year = int(compiled.version)
+        effective = effective or date(fiscal_year - 1, 10, 1)
+        if fiscal_year_of(effective) != fiscal_year:
+            raise DataError(f"{effective.isoformat()} is not in FY{fiscal_year}, the year the file declares")
+        self._check_plausible(compiled, fiscal_year, path)
+        target_name = f"icd10cm-tabular-{fiscal_year}-{effective.month:02d}.xml.xz"
+        self.user_dir.mkdir(parents=True, exist_ok=True)
+        target = self.user_dir / target_name
+        _atomic_write(target, lzma.compress(data, preset=6))
+        entries = [s for s in _read_manifest(self.user_dir, "user") if s.path.name != target_name]
+        source = Source(target, fiscal_year, effective, f"FY{fiscal_year} update of {effective.isoformat()}",
+                        hashlib.sha256(data).hexdigest(), "user")
+        entries.append(source)
+        manifest = {"format": 1, "codesets": [
+            {"file": s.path.name, "fiscal_year": s.fiscal_year, "effective": s.effective.isoformat(),
+             "release": s.release, "sha256_uncompressed": s.sha256} for s in entries]}
+        _atomic_write(self.user_dir / _MANIFEST, json.dumps(manifest, indent=2).encode())
+        self._sources = None
+        return source
+
+    def _check_plausible(self, compiled: CompiledTabular, fiscal_year: int, path: Path) -> None:
+        count = len(compiled.billable_codes)
+        reference = [s for s in self.sources() if s.origin == "bundled"]
+        if not reference:
+            return
+        nearest = min(reference, key=lambda s: abs(s.fiscal_year - fiscal_year))
+        expected = len(self.load(nearest).billable_codes())
+        if not 0.85 * expected <= count <= 1.15 * expected:
+            raise DataError(f"{path.name}: {count} billable codes, far from the {expected} of "
+                            f"FY{nearest.fiscal_year}; this is not a complete ICD-10-CM tabular list")
+
+
+def _atomic_write(target: Path, payload: bytes) -> None:
+    """Write to a temporary file beside the target, then rename: never half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _read_cache(path: Path) -> CompiledTabular | None:
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    header = len(_MAGIC) + 32
+    if len(blob) <= header or not blob.startswith(_MAGIC):
+        return None
+    payload = blob[header:]
+    if hashlib.sha256(payload).digest() != blob[len(_MAGIC):header]:
+        return None
+    try:
+        plain = marshal.loads(payload)
+        return CompiledTabular.from_plain(plain)
+    except (ValueError, EOFError, TypeError, KeyError):
+        return None
+
+
+def _write_cache(path: Path, compiled: CompiledTabular) -> None:
+    payload = marshal.dumps(compiled.to_plain())
+    try:
+        _atomic_write(path, _MAGIC + hashlib.sha256(payload).digest() + payload)
+    except OSError:
+        pass  # a read-only cache directory only costs a recompile next time
+
+
+def remove_cache(store: DataStore) -> None:
+    shutil.rmtree(store.cache_dir, ignore_errors=True)
+
+
+_default_store: DataStore | None = None
+
+
+def default_store() -> DataStore:
+    global _default_store
+    if _default_store is None:
+        _default_store = DataStore()
+    return _default_store
