@@ -1,0 +1,237 @@
+"""Find codes from the words a coder types ("diab ckd", "sprain jaw initial").
+
+Every code and header is indexed by its title, its inclusion terms and, for
+codes with a 7th character, the character's meaning.  A query is first
+understood (abbreviations expanded, word prefixes completed, typos matched to
+the vocabulary), then a token index narrows the candidates and rapidfuzz
+scores only those.  `exhaustive_search` scores every entry the same way; it is
+the yardstick the fast path is measured against.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import re
+import threading
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from .codeset import CodeSet
+
+# Abbreviations coders use that titles spell out.
+ABBREVIATIONS = {
+    "ckd": "chronic kidney disease",
+    "copd": "chronic obstructive pulmonary disease",
+    "chf": "congestive heart failure",
+    "htn": "hypertension",
+    "dm": "diabetes mellitus",
+    "dm2": "type 2 diabetes mellitus",
+    "t2dm": "type 2 diabetes mellitus",
+    "t1dm": "type 1 diabetes mellitus",
+    "mi": "myocardial infarction",
+    "ami": "acute myocardial infarction",
+    "afib": "atrial fibrillation",
+    "gerd": "gastro esophageal reflux disease",
+    "uti": "urinary tract infection",
+    "cad": "coronary artery disease",
+    "esrd": "end stage renal disease",
+    "aki": "acute kidney failure",
+    "dvt": "deep vein thrombosis",
+    "pe": "pulmonary embolism",
+    "cva": "cerebral infarction",
+    "tia": "transient cerebral ischemic attack",
+    "bph": "benign prostatic hyperplasia",
+    "hiv": "human immunodeficiency virus",
+    "ms": "multiple sclerosis",
+    "ra": "rheumatoid arthritis",
+    "oa": "osteoarthritis",
+    "adhd": "attention deficit hyperactivity disorder",
+    "ptsd": "post traumatic stress disorder",
+    "osa": "obstructive sleep apnea",
+    "sob": "shortness of breath",
+    "lbp": "low back pain",
+    "fx": "fracture",
+    "init": "initial",
+    "subseq": "subsequent",
+    "lt": "left",
+    "rt": "right",
+}
+
+_WORD = re.compile(r"[a-z0-9]+")
+_SUFFIXES = ("ations", "ation", "ions", "ion", "ives", "ive", "ical", "ics", "ic", "ies", "es", "ed", "ing",
+             "ity", "s", "y", "e")
+
+
+@lru_cache(maxsize=None)
+def _stem(word: str) -> str:
+    """A light suffix strip so that hypertension/hypertensive and diabetes/diabetic meet."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _words(text: str) -> list[str]:
+    return [_stem(word) for word in _WORD.findall(text.lower())]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    code: str
+    title: str
+    billable: bool
+    score: float
+
+
+class SearchIndex:
+    """Word index over one code set; built once, on first use."""
+
+    def __init__(self, codeset: CodeSet) -> None:
+        self.codeset = codeset
+        codes: list[str] = []
+        titles: list[str] = []
+        texts: list[str] = []
+        billable = bytearray()
+        extra_by_node: dict[int, str] = {}
+        for code, node in zip(codeset.billable_codes(), codeset.compiled.billable_nodes):
+            codes.append(code)
+            info = codeset.get(code)
+            title = info.title if info else codeset.title_of(node)
+            titles.append(title)
+            texts.append(self._text(title, extra_by_node, node))
+            billable.append(1)
+        for node_code in codeset.all_codes():
+            if codeset.is_billable(node_code):
+                continue
+            node = codeset.node_index(node_code)
+            if node is None or not codeset.children_of(node):
+                continue  # a leaf that needs a 7th character is reached through its codes
+            codes.append(node_code)
+            title = codeset.title_of(node)
+            titles.append(title)
+            texts.append(self._text(title, extra_by_node, node))
+            billable.append(0)
+        self.codes, self.titles, self.texts, self.billable = codes, titles, texts, billable
+        self.title_words = [" ".join(_words(title)) for title in titles]
+        postings: dict[str, list[int]] = {}
+        for doc, text in enumerate(texts):
+            for word in set(text.split()):
+                postings.setdefault(word, []).append(doc)
+        self.postings = {word: array("i", docs) for word, docs in postings.items()}
+        self.vocabulary = sorted(self.postings)
+
+    def _text(self, title: str, cache: dict[int, str], node: int) -> str:
+        extra = cache.get(node)
+        if extra is None:
+            terms = [t for kind, texts in self.codeset.own_notes(node) if kind == "inclusionTerm" for t in texts]
+            extra = cache[node] = " ".join(_words(" ".join(terms)))
+        words = " ".join(_words(title))
+        return f"{words} {extra}" if extra else words
+
+    # -- query understanding -------------------------------------------------
+    def completions(self, token: str) -> list[str]:
+        """Vocabulary words that start with a token, most frequent first."""
+        if token in self.postings and len(token) < 3:
+            return [token]
+        lo = bisect.bisect_left(self.vocabulary, token)
+        found = []
+        for word in self.vocabulary[lo:]:
+            if not word.startswith(token):
+                break
+            found.append(word)
+        found.sort(key=lambda w: (-len(self.postings[w]), w))
+        return found
+
+    def understand(self, query: str) -> list[tuple[str, list[str]]]:
+        """Each query word with the vocabulary words it stands for (first = the one scored)."""
+        tokens: list[str] = []
+        for word in _WORD.findall(query.lower())[:16]:
+            expansion = ABBREVIATIONS.get(word)
+            tokens.extend(_words(expansion) if expansion else [word])
+        understood = []
+        for token in tokens:
+            stem = _stem(token)
+            matches = self.completions(stem)
+            if stem in self.postings:
+                matches = [stem] + [m for m in matches if m != stem]
+            prefix = token
+            while not matches and len(prefix) > 4:
+                # A word typed past its stem ("exacerbatio"): complete a shorter prefix.
+                prefix = prefix[:-1]
+                matches = self.completions(prefix)
+            if not matches and len(token) >= 4:
+                close = process.extractOne(token, self.vocabulary, scorer=fuzz.ratio, score_cutoff=80)
+                if close:
+                    matches = [close[0]]
+            if matches:
+                understood.append((token, matches))
+        return understood
+
+    # -- searching -----------------------------------------------------------
+    def _rank(self, query: str, scored: list[tuple[int, float]], limit: int) -> list[SearchHit]:
+        """Best score first; among equals, a match in the title itself beats one in an
+        inclusion term, billable codes beat headers, and shorter titles come first."""
+        if not scored:
+            return []
+        cutoff = heapq.nlargest(limit, (score for _doc, score in scored))[-1]
+        top = {doc: score for doc, score in scored if score >= cutoff}
+        title_scores = {doc: score for _t, score, doc in process.extract(
+            query, {doc: self.title_words[doc] for doc in top}, scorer=fuzz.token_set_ratio,
+            processor=None, limit=None)}
+        best = heapq.nsmallest(limit, top, key=lambda d: (-top[d], -title_scores.get(d, 0), not self.billable[d],
+                                                          len(self.titles[d]), d))
+        return [SearchHit(self.codes[d], self.titles[d], bool(self.billable[d]), top[d]) for d in best]
+
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        understood = self.understand(query)
+        if not understood or limit <= 0:
+            return []
+        scored_query = " ".join(matches[0] for _, matches in understood)
+        candidate_sets = []
+        for _token, matches in understood:
+            docs: set[int] = set()
+            for word in matches[:64]:
+                docs.update(self.postings[word])
+            candidate_sets.append(docs)
+        candidates = set.intersection(*candidate_sets)
+        if len(candidates) < limit and len(candidate_sets) > 1:
+            # Too few entries have every word: also take those missing one word.
+            counts = Counter(doc for docs in candidate_sets for doc in docs)
+            candidates = {doc for doc, count in counts.items() if count >= len(candidate_sets) - 1}
+            if len(candidates) < limit:
+                candidates = set(counts)
+        ids = list(candidates)
+        results = process.extract(scored_query, [self.texts[d] for d in ids], scorer=fuzz.token_set_ratio,
+                                  processor=None, limit=None, score_cutoff=40)
+        return self._rank(scored_query, [(ids[i], score) for _text, score, i in results], limit)
+
+    def exhaustive_search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        """Score every entry with the same scorer and ranking: the reference for `search`."""
+        understood = self.understand(query)
+        if not understood or limit <= 0:
+            return []
+        scored_query = " ".join(matches[0] for _, matches in understood)
+        results = process.extract(scored_query, self.texts, scorer=fuzz.token_set_ratio, processor=None,
+                                  limit=None, score_cutoff=40)
+        return self._rank(scored_query, [(i, score) for _text, score, i in results], limit)
+
+
+_indexes: dict[int, SearchIndex] = {}
+_lock = threading.Lock()
+
+
+def index_for(codeset: CodeSet) -> SearchIndex:
+    """The search index of a code set, built on first use and kept."""
+    key = id(codeset)
+    index = _indexes.get(key)
+    if index is None:
+        with _lock:
+            index = _indexes.get(key)
+            if index is None:
+                index = _indexes[key] = SearchIndex(codeset)
+    return index

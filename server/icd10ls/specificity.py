@@ -1,0 +1,127 @@
+"""NEC ("other specified") and NOS ("unspecified") labels.
+
+ICD-10-CM marks the two kinds of residual codes in their titles: "Other ..." /
+"other specified" / "not elsewhere classified" is NEC, the documented condition
+has no code of its own; "unspecified" is NOS, the documentation lacks detail.
+A missing side or trimester is a different gap (the condition is specific, the
+record just does not say where or when), so it is flagged separately instead of
+making the code NOS.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .codeset import CodeSet
+
+SPECIFIC, NEC, NOS, NEC_NOS = "specific", "nec", "nos", "nec-nos"
+
+_NEC_TITLE = re.compile(r"^other\b|\bother specified\b|\bnot elsewhere classified\b|\bNEC\b", re.IGNORECASE)
+_BOTH_TITLE = re.compile(r"\bother and unspecified\b|\bunspecified and other\b", re.IGNORECASE)
+_NOS_WORD = re.compile(r"\bunspecified\b|\bNOS\b", re.IGNORECASE)
+_TRIMESTER = re.compile(r"\bunspecified trimester\b", re.IGNORECASE)
+_SIDES = {"right", "left"}
+
+EXPLANATIONS = {
+    NEC: (
+        "**NEC — other specified.** The record documents a specific condition, but ICD-10-CM has "
+        "no code of its own for it, so it is classified here. When the documentation is this specific, "
+        "prefer this code to the unspecified (NOS) one; payers may ask for the record that supports it."
+    ),
+    NOS: (
+        "**NOS — unspecified.** For documentation that lacks the detail a more specific code needs. "
+        "If the record says more, code to that detail; if it should, query the provider."
+    ),
+    NEC_NOS: (
+        "**NEC and NOS — other and unspecified.** One code serves both a specified condition without "
+        "a code of its own and a condition documented without detail."
+    ),
+    SPECIFIC: "**Specific.** The title names the condition itself, neither 'other' nor 'unspecified'.",
+}
+LATERALITY_EXPLANATION = (
+    "**Side unspecified.** The code does not say right or left; when the record documents the side, "
+    "use the code for that side (or the bilateral code)."
+)
+TRIMESTER_EXPLANATION = (
+    "**Trimester unspecified.** When the record documents the trimester, use the code for it."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Specificity:
+    label: str
+    laterality_unspecified: bool
+    trimester_unspecified: bool
+    reason: str
+
+    @property
+    def is_nos(self) -> bool:
+        return self.label in (NOS, NEC_NOS)
+
+    @property
+    def is_nec(self) -> bool:
+        return self.label in (NEC, NEC_NOS)
+
+    def explanation(self) -> str:
+        parts = [EXPLANATIONS[self.label]]
+        if self.laterality_unspecified:
+            parts.append(LATERALITY_EXPLANATION)
+        if self.trimester_unspecified:
+            parts.append(TRIMESTER_EXPLANATION)
+        return "\n\n".join(parts)
+
+
+def _words(title: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", title.lower())
+
+
+def _laterality_positions(codeset: CodeSet, node: int, words: list[str]) -> set[int]:
+    """Positions of "unspecified" that stand where a sibling's title says right or left."""
+    positions = {i for i, w in enumerate(words) if w == "unspecified"}
+    if not positions:
+        return set()
+    parent = codeset.parent_of(node)
+    found: set[int] = set()
+    for sibling in codeset.children_of(parent) if parent >= 0 else ():
+        if sibling == node:
+            continue
+        other = _words(codeset.title_of(sibling))
+        if len(other) != len(words):
+            continue
+        differences = [i for i, (a, b) in enumerate(zip(words, other)) if a != b]
+        if len(differences) == 1 and differences[0] in positions and other[differences[0]] in _SIDES:
+            found.add(differences[0])
+    return found
+
+
+@lru_cache(maxsize=65536)
+def classify(codeset: CodeSet, node: int) -> Specificity:
+    title = codeset.title_of(node)
+    words = _words(title)
+    laterality = _laterality_positions(codeset, node, words)
+    trimester = bool(_TRIMESTER.search(title))
+    residual = [w for i, w in enumerate(words) if i not in laterality]
+    residual_text = " ".join(residual)
+    if trimester:
+        residual_text = _TRIMESTER.sub("", residual_text)
+    if _BOTH_TITLE.search(title):
+        return Specificity(NEC_NOS, bool(laterality), trimester, "the title says 'other and unspecified'")
+    nec = bool(_NEC_TITLE.search(title))
+    nos = bool(_NOS_WORD.search(residual_text))
+    if nec and nos:
+        return Specificity(NEC_NOS, bool(laterality), trimester, "the title says both 'other' and 'unspecified'")
+    if nec:
+        return Specificity(NEC, bool(laterality), trimester, "the title names an 'other' (not elsewhere classified) group")
+    if nos:
+        return Specificity(NOS, bool(laterality), trimester, "the title says 'unspecified'")
+    for kind, texts in codeset.own_notes(node):
+        if kind != "inclusionTerm":
+            continue
+        for text in texts:
+            if re.search(r"\bNOS\b", text):
+                return Specificity(NOS, bool(laterality), trimester, f"inclusion term '{text}'")
+            if re.search(r"\bNEC\b", text):
+                return Specificity(NEC, bool(laterality), trimester, f"inclusion term '{text}'")
+    return Specificity(SPECIFIC, bool(laterality), trimester, "")
