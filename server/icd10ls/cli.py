@@ -1,0 +1,255 @@
+"""The `icd10ls` command line.
+
+Exit codes are the same for every subcommand: 0 success, 1 not found (or, for
+`check`, findings that need attention), 2 usage or input error.  Every error a
+user can cause ends in a one-line message on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from . import __version__
+from .codes import normalize
+from .store import DataError, DataStore, default_store
+
+EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit code 2."""
+
+
+def _show(text: str, limit: int = 40) -> str:
+    shown = text if len(text) <= limit else text[:limit] + "…"
+    return repr(shown)
+
+
+def _parse_day(text: str) -> date:
+    from .encounter import parse_date
+
+    day = parse_date(text)
+    if day is None:
+        raise UsageError(f"{_show(text)} is not a valid date (use YYYY-MM-DD or MM/DD/YYYY)")
+    return day
+
+
+def _codeset_for(args: argparse.Namespace, store: DataStore):
+    """The code set named by --year or --date, or the latest; with the nearest-year note if any."""
+    if getattr(args, "year", None) is not None:
+        return store.for_year(args.year), None
+    if getattr(args, "date", None):
+        selection = store.for_date(_parse_day(args.date))
+        return selection.codeset, selection.note
+    return store.latest(), None
+
+
+def _require_code(text: str) -> str:
+    code = normalize(text)
+    if code is None:
+        raise UsageError(f"{_show(text)} is not an ICD-10-CM code: a code is a letter, two characters "
+                         "(letters or digits, at least one digit), then up to four more, e.g. E11.22")
+    return code
+
+
+# -- lookup -------------------------------------------------------------------
+def cmd_lookup(args: argparse.Namespace, store: DataStore) -> int:
+    from .describe import describe, to_markdown, to_text
+
+    code = _require_code(args.code)
+    codeset, note = _codeset_for(args, store)
+    info = codeset.get(code)
+    if info is None:
+        message = f"{code} is not a code in {codeset.label}"
+        hints = _suggestions(codeset, code)
+        years = [c.fiscal_year for c in _all_codesets(store) if c.get(code) is not None]
+        if years:
+            message += f" (it is in FY{', FY'.join(map(str, years))})"
+        if args.format == "json":
+            print(json.dumps({"code": code, "found": False, "code_set": codeset.label,
+                              "in_years": years, "suggestions": hints, "note": note}, indent=2))
+        else:
+            print(message, file=sys.stderr)
+            if hints:
+                print("did you mean: " + ", ".join(hints), file=sys.stderr)
+        return EXIT_NOT_FOUND
+    description = describe(codeset, info, _all_codesets(store))
+    if args.format == "json":
+        payload = description.to_dict()
+        payload["found"] = True
+        payload["note"] = note
+        print(json.dumps(payload, indent=2))
+    elif args.format == "markdown":
+        print(to_markdown(description))
+    else:
+        if note:
+            print(f"note: {note}")
+        print(to_text(description))
+    return EXIT_OK
+
+
+def _all_codesets(store: DataStore):
+    return [store.load(source) for source in store.sources()]
+
+
+def _suggestions(codeset, code: str) -> list[str]:
+    try:
+        from .suggest import suggest
+    except ImportError:  # pragma: no cover - suggest ships with the rules engine
+        return []
+    return suggest(codeset, code)
+
+
+# -- search -------------------------------------------------------------------
+def cmd_search(args: argparse.Namespace, store: DataStore) -> int:
+    from .search import index_for
+
+    text = " ".join(args.text).strip()
+    if not text:
+        raise UsageError("give some words to search for, e.g. icd10ls search diabetes ckd")
+    if len(text) > 500:
+        raise UsageError("the search text is longer than 500 characters")
+    if args.limit < 1 or args.limit > 1000:
+        raise UsageError("--limit must be between 1 and 1000")
+    codeset, _note = _codeset_for(args, store)
+    hits = index_for(codeset).search(text, args.limit)
+    if args.format == "json":
+        print(json.dumps([{"code": h.code, "title": h.title, "billable": h.billable, "score": round(h.score, 1)}
+                          for h in hits], indent=2))
+    else:
+        for hit in hits:
+            print(f"{hit.code:<9} {'' if hit.billable else '(header) '}{hit.title}")
+    return EXIT_OK if hits else EXIT_NOT_FOUND
+
+
+# -- codes --------------------------------------------------------------------
+def cmd_codes(args: argparse.Namespace, store: DataStore) -> int:
+    codeset, _note = _codeset_for(args, store)
+    if args.billable:
+        codes = codeset.billable_codes()
+    else:
+        expansions: dict[int, list[str]] = {}
+        for code, node in zip(codeset.billable_codes(), codeset.compiled.billable_nodes):
+            if code != codeset.name_of(node):
+                expansions.setdefault(node, []).append(code)
+        codes = []
+        for code in codeset.all_codes():
+            codes.append(code)
+            codes.extend(expansions.get(codeset.node_index(code), ()))
+    sys.stdout.write("\n".join(codes) + "\n")
+    return EXIT_OK
+
+
+# -- data ---------------------------------------------------------------------
+def cmd_data_list(args: argparse.Namespace, store: DataStore) -> int:
+    rows = [{"fiscal_year": s.fiscal_year, "effective": s.effective.isoformat(), "release": s.release,
+             "origin": s.origin, "path": str(s.path)} for s in store.sources()]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(f"FY{row['fiscal_year']}  from {row['effective']}  {row['origin']:<7}  {row['release']}  {row['path']}")
+    return EXIT_OK
+
+
+def cmd_data_add(args: argparse.Namespace, store: DataStore) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{args.file}: no such file")
+    effective = _parse_day(args.effective) if args.effective else None
+    source = store.add(path, effective)
+    print(f"installed FY{source.fiscal_year} (effective {source.effective.isoformat()}) as {source.path}")
+    return EXIT_OK
+
+
+# -- serve --------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace, store: DataStore) -> int:
+    from .lsp.server import run
+
+    run(tcp=args.tcp, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="icd10ls", description="ICD-10-CM code sets, encounter checks "
+                                     "and a language server for coders.")
+    parser.add_argument("--version", action="version", version=f"icd10ls {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def with_year(p: argparse.ArgumentParser) -> None:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--date", help="date of service (YYYY-MM-DD): picks the fiscal year's code set")
+        group.add_argument("--year", type=int, help="fiscal year of the code set, e.g. 2026")
+
+    lookup = sub.add_parser("lookup", help="everything about one code")
+    lookup.add_argument("code")
+    with_year(lookup)
+    lookup.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    lookup.set_defaults(handler=cmd_lookup)
+
+    search = sub.add_parser("search", help="find codes by words of the condition")
+    search.add_argument("text", nargs="+")
+    search.add_argument("--limit", type=int, default=20)
+    with_year(search)
+    search.add_argument("--format", choices=["text", "json"], default="text")
+    search.set_defaults(handler=cmd_search)
+
+    codes = sub.add_parser("codes", help="list the codes of a code set, one per line, in tabular order")
+    codes.add_argument("--year", type=int)
+    codes.add_argument("--billable", action="store_true", help="only billable codes")
+    codes.set_defaults(handler=cmd_codes)
+
+    data = sub.add_parser("data", help="installed code sets")
+    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    data_list = data_sub.add_parser("list", help="list installed code sets")
+    data_list.add_argument("--format", choices=["text", "json"], default="text")
+    data_list.set_defaults(handler=cmd_data_list)
+    data_add = data_sub.add_parser("add", help="install a CMS ICD-10-CM tabular XML file (e.g. a newer year)")
+    data_add.add_argument("file")
+    data_add.add_argument("--effective", help="date the release takes effect (default: October 1 that starts "
+                          "its fiscal year)")
+    data_add.set_defaults(handler=cmd_data_add)
+
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio (for debugging)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=2087)
+    serve.set_defaults(handler=cmd_serve)
+
+    try:
+        from . import check_command
+    except ImportError:  # pragma: no cover - during development only
+        check_command = None
+    if check_command is not None:
+        check_command.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        store = default_store() if getattr(args, "command", None) != "serve" else None
+        return args.handler(args, store)
+    except UsageError as error:
+        print(f"icd10ls: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except DataError as error:
+        print(f"icd10ls: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
