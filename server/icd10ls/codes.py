@@ -15,9 +15,14 @@ import re
 _CATEGORY = r"[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])"
 _SHAPE = re.compile(_CATEGORY + r"(?:\.?[0-9A-Z]{1,4})?\.?")
 
-# What a code looks like inside running text (encounter lines, notes).
+# What a code looks like inside running text (encounter lines, notes).  The
+# lookahead refuses a dot followed by more characters too, so that an overlong
+# "E11.22999" is no token at all rather than the category E11.
+# ASCII classes rather than IGNORECASE, which would also accept look-alikes
+# such as the long s or the Kelvin sign.
 CODE_TOKEN = re.compile(
-    r"(?<![A-Za-z0-9.])(?i:" + _CATEGORY + r"(?:\.?[0-9A-Z]{1,4})?)(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9.])[A-Za-z](?:[0-9][0-9A-Za-z]|[A-Za-z][0-9])(?:\.?[0-9A-Za-z]{1,4})?"
+    r"(?![A-Za-z0-9]|\.[A-Za-z0-9])"
 )
 
 MAX_CODE_LENGTH = 7
@@ -35,9 +40,14 @@ def normalize(text: str) -> str | None:
     (`E11.`) is dropped.  Nothing else is repaired here: a wrong character is the
     business of the "did you mean" suggestions, not of normalization.
     """
-    if not isinstance(text, str) or len(text) > 16:
+    if not isinstance(text, str):
         return None
-    candidate = text.strip().upper()
+    candidate = text.strip()
+    # ASCII only: str.upper() turns some non-ASCII letters into ASCII ones
+    # (dotless i -> I, the ligature ff -> FF), which would make `ı10` the code I10.
+    if len(candidate) > 9 or not candidate.isascii():
+        return None
+    candidate = candidate.upper()
     if not _SHAPE.fullmatch(candidate):
         return None
     if "." in candidate and candidate.index(".") != 3:
