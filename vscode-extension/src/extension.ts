@@ -1,0 +1,61 @@
+/**
+ * Entry point: contributes nothing clever itself.  It creates the output
+ * channel, the server manager, the status bar and the commands, and routes
+ * configuration changes to a restart or a notification.
+ */
+
+import * as vscode from 'vscode';
+import { COMMANDS, LOOKUP_SCHEME } from './core/constants';
+import { debounce } from './core/debounce';
+import { classifyConfigurationChange } from './core/settings';
+import { lookupCode, searchCodes } from './commands';
+import { LookupDocuments } from './lookupDocuments';
+import { ServerManager } from './serverManager';
+import { StatusBar } from './statusBar';
+
+let manager: ServerManager | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const output = vscode.window.createOutputChannel('icd10ls', { log: true });
+  // Several quick changes of the interpreter (typing a path in the settings UI) restart once.
+  const restartSoon = debounce(() => void manager?.restart(true), 500);
+  manager = new ServerManager(output, () => restartSoon.trigger());
+  const server = manager;
+  const documents = new LookupDocuments();
+  const statusBar = new StatusBar(server);
+
+  context.subscriptions.push(
+    output,
+    server,
+    documents,
+    statusBar,
+    { dispose: () => restartSoon.cancel() },
+    vscode.workspace.registerTextDocumentContentProvider(LOOKUP_SCHEME, documents),
+    vscode.commands.registerCommand(COMMANDS.restartServer, () => server.restart(true)),
+    vscode.commands.registerCommand(COMMANDS.showOutput, () => output.show(true)),
+    vscode.commands.registerCommand(COMMANDS.lookupCode, (...args: unknown[]) => lookupCode(server, documents, ...args)),
+    vscode.commands.registerCommand(COMMANDS.searchCodes, (...args: unknown[]) => searchCodes(server, ...args)),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      switch (classifyConfigurationChange((section) => event.affectsConfiguration(section))) {
+        case 'restart':
+          restartSoon.trigger();
+          break;
+        case 'notify':
+          void server.notifyConfigurationChanged().then(() => statusBar.refresh());
+          break;
+        case 'none':
+          break;
+      }
+    }),
+    // Trusting the workspace makes its interpreter settings apply.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => restartSoon.trigger()),
+  );
+
+  void server.start();
+}
+
+export async function deactivate(): Promise<void> {
+  const current = manager;
+  manager = undefined;
+  await current?.shutdown();
+}

@@ -1,0 +1,466 @@
+/**
+ * Starts, stops and restarts the server: resolves the command, checks the
+ * installed version, runs the language client, and reports its state.
+ * The decisions themselves live in ./core; this file wires them to VS Code.
+ */
+
+import * as childProcess from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  DidChangeConfigurationNotification,
+  ErrorAction,
+  ExecuteCommandRequest,
+  LanguageClient,
+  RevealOutputChannelOn,
+  State,
+  type CloseHandlerResult,
+  type ErrorHandlerResult,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import { COMMANDS, CONFIG_SECTION, LANGUAGE_ID, VERSION_CHECK_TIMEOUT_MS } from './core/constants';
+import {
+  expandVariables,
+  findOnPath,
+  formatCommand,
+  isPathLike,
+  resolveLaunch,
+  versionCheckArguments,
+  type ServerLaunch,
+} from './core/interpreter';
+import { CrashRestartPolicy, crashMessage, restartLogLine } from './core/restartPolicy';
+import { selectSection, toServerSettings, type ServerSettings } from './core/settings';
+import type { ServerState } from './core/status';
+import {
+  ACTION_LABELS,
+  checkProblemMessage,
+  classifyVersionCheck,
+  noInterpreterMessage,
+  outcomeFromExecFile,
+  serverCommandNotFoundMessage,
+  startFailedMessage,
+  type ProblemAction,
+  type ProblemMessage,
+  type ProcessOutcome,
+} from './core/versionCheck';
+import { onDidChangePythonInterpreter, pythonExtensionInterpreter } from './pythonExtension';
+
+/** Raised by {@link ServerManager.executeServerCommand} when there is no running server to ask. */
+export class ServerNotRunningError extends Error {
+  constructor() {
+    super('The icd10ls server is not running.');
+    this.name = 'ServerNotRunningError';
+  }
+}
+
+/**
+ * The language client, with one change: while the server is not running, the
+ * client's own error notifications ("couldn't create connection to server",
+ * "Restarting server failed") go to the output only, because the manager
+ * reports start failures itself with one actionable message.
+ */
+class Icd10Client extends LanguageClient {
+  override error(message: string, data?: unknown, showNotification: boolean | 'force' = true): void {
+    super.error(message, data, this.state === State.Running ? showNotification : false);
+  }
+}
+
+function isExecutableFile(fullPath: string): boolean {
+  try {
+    if (!fs.statSync(fullPath).isFile()) {
+      return false;
+    }
+    if (process.platform !== 'win32') {
+      fs.accessSync(fullPath, fs.constants.X_OK);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstWorkspaceFolder(): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
+}
+
+function pathLookup(names: readonly string[]): string | undefined {
+  return findOnPath(names, {
+    platform: process.platform,
+    pathVariable: process.env.PATH ?? process.env.Path,
+    pathExt: process.env.PATHEXT,
+    isExecutable: isExecutableFile,
+  });
+}
+
+function runVersionCheck(python: readonly string[], cwd: string | undefined): Promise<ProcessOutcome> {
+  return new Promise((resolve) => {
+    childProcess.execFile(
+      python[0],
+      [...python.slice(1), ...versionCheckArguments()],
+      { timeout: VERSION_CHECK_TIMEOUT_MS, windowsHide: true, cwd, encoding: 'utf8' },
+      (error, stdout, stderr) => resolve(outcomeFromExecFile(error, stdout, stderr)),
+    );
+  });
+}
+
+/** The settings of `scope` (a document or folder URI), mapped for the server. */
+export function serverSettingsFor(scope: vscode.Uri | undefined, log?: vscode.LogOutputChannel): ServerSettings {
+  const mapped = toServerSettings(vscode.workspace.getConfiguration(CONFIG_SECTION, scope));
+  if (log !== undefined) {
+    for (const problem of mapped.problems) {
+      log.warn(problem);
+    }
+  }
+  return mapped.settings;
+}
+
+export class ServerManager implements vscode.Disposable {
+  private client: Icd10Client | undefined;
+  /** 'starting' from the outset: activation starts the server right away. */
+  private currentState: ServerState = 'starting';
+  private launch: ServerLaunch | undefined;
+  private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
+  /** Fires whenever {@link state} changes. */
+  readonly onDidChangeState = this.stateEmitter.event;
+  private readonly policy = new CrashRestartPolicy();
+  /** Serializes start / stop / restart. */
+  private queue: Promise<void> = Promise.resolve();
+  /** Key of the last problem shown, so the same problem is not shown again and again. */
+  private shownProblem: string | undefined;
+  /** Whether the current server process finished its handshake. */
+  private reachedRunning = false;
+  /** True while {@link doStart} awaits the client: it then reports a failure itself. */
+  private startingFromManager = false;
+  private pythonListener: vscode.Disposable | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly output: vscode.LogOutputChannel,
+    /** Called when the Python extension's interpreter changes and the server depends on it. */
+    private readonly onPythonInterpreterChanged: () => void,
+  ) {}
+
+  get state(): ServerState {
+    return this.currentState;
+  }
+
+  /** The server's command line, for tooltips. */
+  get serverDescription(): string | undefined {
+    return this.launch !== undefined ? formatCommand([this.launch.command, ...this.launch.args], process.platform) : undefined;
+  }
+
+  private setState(state: ServerState): void {
+    if (state !== this.currentState) {
+      this.currentState = state;
+      this.stateEmitter.fire(state);
+    }
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch((error: unknown) => {
+      this.output.error(`icd10ls: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    return this.queue;
+  }
+
+  start(): Promise<void> {
+    return this.enqueue(() => this.doStart());
+  }
+
+  /**
+   * Stop the server and start it again.  `userAsked`: run from the command
+   * (or a setting changed), so problems are reported again even if unchanged.
+   */
+  restart(userAsked: boolean): Promise<void> {
+    return this.enqueue(async () => {
+      await this.doStop();
+      this.policy.reset();
+      if (userAsked) {
+        this.shownProblem = undefined;
+      }
+      await this.doStart();
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.enqueue(() => this.doStop());
+  }
+
+  /** Send `workspace/executeCommand` to the running server. */
+  async executeServerCommand(command: string, args: unknown[], token?: vscode.CancellationToken): Promise<unknown> {
+    const client = this.client;
+    if (client === undefined || client.state !== State.Running) {
+      throw new ServerNotRunningError();
+    }
+    return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token);
+  }
+
+  /** Tell the server that settings changed (those that need no restart). */
+  async notifyConfigurationChanged(): Promise<void> {
+    const client = this.client;
+    if (client === undefined || client.state !== State.Running) {
+      return;
+    }
+    const settings = serverSettingsFor(undefined, this.output);
+    await client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [CONFIG_SECTION]: settings } });
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.disposed) {
+      return;
+    }
+    this.setState('starting');
+    const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
+    const workspaceFolder = firstWorkspaceFolder();
+    const expand = (value: string): string =>
+      expandVariables(value, { home: os.homedir(), workspaceFolder, env: process.env });
+    let consultedPythonExtension = false;
+    const resolution = await resolveLaunch({
+      serverCommand: config.get('serverCommand'),
+      interpreter: config.get('interpreter'),
+      pythonExtension: () => {
+        consultedPythonExtension = true;
+        return pythonExtensionInterpreter(vscode.window.activeTextEditor?.document.uri);
+      },
+      findOnPath: pathLookup,
+      platform: process.platform,
+      expand,
+      workspaceFolder,
+    });
+    if (consultedPythonExtension) {
+      await this.watchPythonInterpreter();
+    }
+    if (resolution.kind === 'noInterpreter') {
+      this.launch = undefined;
+      this.output.error('No Python interpreter found.');
+      this.setState('notInstalled');
+      this.report(noInterpreterMessage(process.platform));
+      return;
+    }
+    this.launch = resolution;
+    if (resolution.kind === 'python') {
+      const python = resolution.python.command;
+      this.output.info(`Checking ${formatCommand(python, process.platform)} (from ${resolution.python.source}) for icd10ls.`);
+      const outcome = await runVersionCheck(python, workspaceFolder);
+      const result = classifyVersionCheck(outcome);
+      if (result.kind !== 'ok') {
+        if (outcome.stderr.trim() !== '') {
+          this.output.error(outcome.stderr.trim());
+        }
+        const problem = checkProblemMessage(result, python, process.platform);
+        this.setState(result.kind === 'missing' || result.kind === 'tooOld' || result.kind === 'interpreterNotFound' ? 'notInstalled' : 'failed');
+        if (problem !== undefined) {
+          this.output.error(problem.text);
+          this.report(problem);
+        }
+        return;
+      }
+      this.output.info(`Found icd10ls ${result.version}.`);
+    } else {
+      const program = resolution.command;
+      const exists = isPathLike(program, process.platform) ? isExecutableFile(program) : pathLookup([program]) !== undefined;
+      if (!exists) {
+        const problem = serverCommandNotFoundMessage(program, process.platform);
+        this.output.error(problem.text);
+        this.setState('failed');
+        this.report(problem);
+        return;
+      }
+    }
+    await this.startClient(resolution, workspaceFolder);
+  }
+
+  private async startClient(launch: ServerLaunch, cwd: string | undefined): Promise<void> {
+    const serverOptions: ServerOptions = {
+      command: launch.command,
+      args: [...launch.args],
+      options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+    };
+    const client = new Icd10Client(CONFIG_SECTION, 'icd10ls', serverOptions, this.clientOptions());
+    this.client = client;
+    this.reachedRunning = false;
+    client.onDidChangeState((event) => {
+      if (this.client !== client) {
+        return;
+      }
+      if (event.newState === State.Running) {
+        this.reachedRunning = true;
+        this.setState('running');
+      } else if (event.newState === State.Starting) {
+        this.reachedRunning = false;
+        this.setState('starting');
+      } else if (this.currentState !== 'crashed' && this.currentState !== 'failed') {
+        this.setState('stopped');
+      }
+    });
+    this.output.info(`Starting ${formatCommand([launch.command, ...launch.args], process.platform)}`);
+    this.startingFromManager = true;
+    let failure: string | undefined;
+    try {
+      await client.start();
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    } finally {
+      this.startingFromManager = false;
+    }
+    // When the process dies during the handshake, start() may also resolve without a
+    // running client (the close handler ran first), so the state decides.
+    if (failure !== undefined || client.state !== State.Running) {
+      // The server's own error (a traceback on stderr) is in the output already; the
+      // client's error text ("Pending response rejected...") would only confuse.
+      this.output.error(`Starting the server failed${failure !== undefined ? `: ${failure}` : '.'}`);
+      this.setState('failed');
+      this.report(startFailedMessage(undefined));
+      return;
+    }
+    // A successful start clears the memory of earlier problems.
+    this.shownProblem = undefined;
+  }
+
+  private clientOptions(): LanguageClientOptions {
+    return {
+      documentSelector: [
+        { scheme: 'file', language: LANGUAGE_ID },
+        { scheme: 'untitled', language: LANGUAGE_ID },
+      ],
+      outputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      initializationOptions: () => serverSettingsFor(undefined, this.output),
+      // Log a failed handshake and give up; the manager or the close handler tells the user once.
+      initializationFailedHandler: (error: unknown) => {
+        this.output.error(`Server initialization failed: ${error instanceof Error ? error.message : String(error)}`);
+        return false;
+      },
+      markdown: {
+        // Hover text may link to these commands (e.g. "look up E11.9"); no other command runs from it.
+        isTrusted: { enabledCommands: [COMMANDS.lookupCode, COMMANDS.searchCodes] },
+        supportHtml: false,
+      },
+      errorHandler: {
+        error: (error, _message, count): ErrorHandlerResult => {
+          this.output.error(`Connection error: ${error.message}`);
+          return (count ?? 0) <= 3 ? { action: ErrorAction.Continue, handled: true } : { action: ErrorAction.Shutdown };
+        },
+        closed: (): CloseHandlerResult => this.onConnectionClosed(),
+      },
+      middleware: {
+        workspace: {
+          // Answer `workspace/configuration` for `icd10ls` with the same mapped object as initializationOptions.
+          configuration: async (params, token, next) => {
+            const answer = await next(params, token);
+            if (!Array.isArray(answer)) {
+              return answer;
+            }
+            return params.items.map((item, index) => {
+              const scope = item.scopeUri !== undefined ? vscode.Uri.parse(item.scopeUri) : undefined;
+              const mine =
+                item.section === CONFIG_SECTION || item.section?.startsWith(`${CONFIG_SECTION}.`) === true
+                  ? selectSection(serverSettingsFor(scope), item.section)
+                  : undefined;
+              return mine !== undefined ? mine : (answer[index] as unknown);
+            });
+          },
+        },
+      },
+    };
+  }
+
+  private onConnectionClosed(): CloseHandlerResult {
+    const decision = this.policy.onClosed(Date.now(), this.reachedRunning);
+    if (decision.action === 'restart') {
+      this.output.warn(restartLogLine(decision, this.policy.maxRestarts));
+      return { action: CloseAction.Restart, handled: true };
+    }
+    const message = crashMessage(decision, this.policy.windowMs);
+    this.output.error(message);
+    const reportedByStart = decision.reason === 'startup' && (this.startingFromManager || this.currentState === 'failed');
+    if (!reportedByStart) {
+      // A failed start that the manager began is reported by startClient; everything else here.
+      this.setState('crashed');
+      this.report({ key: `crashed:${decision.reason ?? ''}`, severity: 'error', text: message, actions: ['showOutput', 'retry'] });
+    }
+    return { action: CloseAction.DoNotRestart, handled: true };
+  }
+
+  private async doStop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client !== undefined) {
+      try {
+        await client.dispose(2000);
+      } catch (error) {
+        this.output.warn(`Stopping the server: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    this.setState('stopped');
+  }
+
+  private async watchPythonInterpreter(): Promise<void> {
+    if (this.pythonListener !== undefined) {
+      return;
+    }
+    this.pythonListener = await onDidChangePythonInterpreter(() => {
+      const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
+      const interpreter = config.get<string>('interpreter') ?? '';
+      const serverCommand = config.get<string[]>('serverCommand') ?? [];
+      if (interpreter.trim() === '' && serverCommand.length === 0) {
+        this.onPythonInterpreterChanged();
+      }
+    });
+  }
+
+  /** Show a problem once; the same problem again is only logged until something changes. */
+  private report(problem: ProblemMessage): void {
+    if (this.shownProblem === problem.key) {
+      return;
+    }
+    this.shownProblem = problem.key;
+    void this.showProblem(problem);
+  }
+
+  private async showProblem(problem: ProblemMessage): Promise<void> {
+    const labels = problem.actions.map((action) => ACTION_LABELS[action]);
+    const show = problem.severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    const chosen = await show(problem.text, ...labels);
+    const action: ProblemAction | undefined = problem.actions.find((candidate) => ACTION_LABELS[candidate] === chosen);
+    switch (action) {
+      case 'openInterpreterSetting':
+        await vscode.commands.executeCommand('workbench.action.openSettings', `${CONFIG_SECTION}.interpreter`);
+        break;
+      case 'openServerCommandSetting':
+        await vscode.commands.executeCommand('workbench.action.openSettings', `${CONFIG_SECTION}.serverCommand`);
+        break;
+      case 'copyCommand':
+        if (problem.copyCommand !== undefined) {
+          await vscode.env.clipboard.writeText(problem.copyCommand);
+          void vscode.window.showInformationMessage(`Copied: ${problem.copyCommand}`);
+        }
+        break;
+      case 'showOutput':
+        this.output.show(true);
+        break;
+      case 'retry':
+        await this.restart(true);
+        break;
+      case undefined:
+        break;
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.pythonListener?.dispose();
+    this.stateEmitter.dispose();
+  }
+
+  /** Stop the server for deactivation. */
+  async shutdown(): Promise<void> {
+    this.disposed = true;
+    await this.stop();
+  }
+}
