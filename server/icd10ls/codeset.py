@@ -226,13 +226,9 @@ class CodeSet:
 
     def billable_with_prefix(self, prefix: str) -> list[str]:
         """Billable codes whose canonical form starts with `prefix`, sorted."""
-        lo = bisect.bisect_left(self._sorted_billable, prefix)
-        out = []
-        for code in self._sorted_billable[lo:]:
-            if not code.startswith(prefix):
-                break
-            out.append(code)
-        return out
+        codes = self._sorted_billable
+        # "\x7f" sorts after every character a code has: the end of the codes below `prefix`.
+        return codes[bisect.bisect_left(codes, prefix):bisect.bisect_right(codes, prefix + "\x7f")]
 
     def billable_below(self, node: int) -> list[str]:
         """Billable codes at or below a node (any kind), in document order."""
@@ -243,13 +239,9 @@ class CodeSet:
         return self.billable_in_range(first, last)
 
     def billable_in_range(self, first: str, last: str) -> list[str]:
-        lo = bisect.bisect_left(self._sorted_billable, first)
-        out = []
-        for code in self._sorted_billable[lo:]:
-            if code[: len(last)] > last:
-                break
-            out.append(code)
-        return out
+        """Billable codes from `first` through everything below `last`, sorted."""
+        codes = self._sorted_billable
+        return codes[bisect.bisect_left(codes, first):bisect.bisect_right(codes, last + "\x7f")]
 
     def range_of(self, node: int) -> tuple[str, str]:
         kind = self._kinds[node]

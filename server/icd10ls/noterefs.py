@@ -20,7 +20,9 @@ from .codeset import CodeSet
 _CODE = r"[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])(?:\.[0-9A-Z]{1,4})?"
 _REFERENCE = re.compile(
     rf"(?<![A-Za-z0-9])({_CODE})(\.?-)?"
-    rf"(?:\s*(?:-|–|\bto\b|\bthrough\b)\s*({_CODE})(\.?-)?)?(?![A-Za-z0-9])"
+    rf"(?:\s*(?:-|–|\bto\b|\bthrough\b)\s*({_CODE})(\.?-)?)?"
+    # A trailing dash may touch the next word: CMS writes "(S92.-with 7th character B)".
+    r"(?:(?![A-Za-z0-9])|(?<=-)(?=[a-z]))"
 )
 _SEVENTH_QUALIFIER = re.compile(
     r"^\s*with (?:7th|seventh) characters? ([A-Z0-9](?:(?:,|,? or|,? and)\s+[A-Z0-9])*)\b"

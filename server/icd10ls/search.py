@@ -14,6 +14,7 @@ import bisect
 import heapq
 import re
 import threading
+import unicodedata
 from array import array
 from collections import Counter
 from dataclasses import dataclass
@@ -76,8 +77,15 @@ def _stem(word: str) -> str:
     return word
 
 
+def _fold(text: str) -> str:
+    """Lower case without accents: titles write Sjögren and Behçet, coders type sjogren, behcet."""
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+
+
 def _words(text: str) -> list[str]:
-    return [_stem(word) for word in _WORD.findall(text.lower())]
+    return [_stem(word) for word in _WORD.findall(_fold(text))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +158,10 @@ class SearchIndex:
     def understand(self, query: str) -> list[tuple[str, list[str]]]:
         """Each query word with the vocabulary words it stands for (first = the one scored)."""
         tokens: list[str] = []
-        for word in _WORD.findall(query.lower())[:16]:
+        for word in _WORD.findall(_fold(query))[:16]:
+            # No title word has more than 30 letters, so 40 are enough to match a
+            # token; the rest of a pasted 10,000-letter "word" would only be slow.
+            word = word[:40]
             expansion = ABBREVIATIONS.get(word)
             tokens.extend(_words(expansion) if expansion else [word])
         understood = []

@@ -103,13 +103,17 @@ def read_source_bytes(path: Path) -> bytes:
         except lzma.LZMAError as error:
             raise DataError(f"{path.name}: broken xz data ({error})") from None
     if raw.startswith(b"\x1f\x8b"):
-        import gzip
         import zlib
 
+        # Decompressed with a cap, like xz: a small gzip file can expand to gigabytes.
+        decompressor = zlib.decompressobj(wbits=31)
         try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as error:
+            data = decompressor.decompress(raw, MAX_SOURCE_BYTES)
+        except zlib.error as error:
             raise DataError(f"{path.name}: broken gzip data ({error})") from None
+        if not decompressor.eof:
+            raise DataError(f"{path.name}: compressed data is truncated or larger than 200 MB")
+        return data
     if len(raw) > MAX_SOURCE_BYTES:
         raise DataError(f"{path.name}: larger than 200 MB, which no tabular list is")
     return raw
@@ -295,13 +299,15 @@ def _read_cache(path: Path) -> CompiledTabular | None:
         return None
     try:
         plain = marshal.loads(payload)
+        if not isinstance(plain, dict) or plain.get("format") != INDEX_FORMAT:
+            return None  # made by another version of icd10ls
         return CompiledTabular.from_plain(plain)
-    except (ValueError, EOFError, TypeError, KeyError):
+    except Exception:  # noqa: BLE001 - whatever is wrong with a cache, it is rebuilt
         return None
 
 
 def _write_cache(path: Path, compiled: CompiledTabular) -> None:
-    payload = marshal.dumps(compiled.to_plain())
+    payload = marshal.dumps({**compiled.to_plain(), "format": INDEX_FORMAT})
     try:
         _atomic_write(path, _MAGIC + hashlib.sha256(payload).digest() + payload)
     except OSError:

@@ -12,8 +12,6 @@ import re
 from array import array
 from dataclasses import dataclass, field
 
-from lxml import etree
-
 from .codes import compact, dotted
 
 # Bumped whenever the compiled layout or the compile logic changes: a cache made
@@ -195,7 +193,9 @@ class _LazyNotes(dict):
         return ((node, self.get(node)) for node in self._packed)
 
 
-def _hardened_parser() -> etree.XMLParser:
+def _hardened_parser():
+    from lxml import etree
+
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -207,8 +207,13 @@ def _hardened_parser() -> etree.XMLParser:
     )
 
 
-def parse_xml(data: bytes) -> etree._Element:
-    """Parse tabular XML bytes safely and return the root, or raise TabularError."""
+def parse_xml(data: bytes):
+    """Parse tabular XML bytes safely and return the root, or raise TabularError.
+
+    lxml is imported here, not at module level: a warm start reads the compiled
+    cache and never needs it."""
+    from lxml import etree
+
     if not data or not data.strip():
         raise TabularError("the file is empty")
     head = data[:4096]
@@ -225,12 +230,17 @@ def parse_xml(data: bytes) -> etree._Element:
         raise TabularError(f"not readable as XML: {error}") from None
     if root is None:
         raise TabularError("not readable as XML")
+    # The byte scan above misses a DOCTYPE in UTF-16 or another encoding; the
+    # parser's own record of it does not.
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise TabularError("the file declares a DTD or entities, which a CMS tabular file never does")
     if root.tag != _ROOT:
         raise TabularError(f"the root element is <{root.tag}>, not <{_ROOT}>: not an ICD-10-CM tabular list")
     return root
 
 
-def _text(element: etree._Element | None) -> str:
+def _text(element) -> str:
     if element is None:
         return ""
     return " ".join("".join(element.itertext()).split())
@@ -253,7 +263,7 @@ class _Compiler:
             self._children[parent].append(index)
         return index
 
-    def add_notes(self, index: int, element: etree._Element) -> None:
+    def add_notes(self, index: int, element) -> None:
         collected: list[tuple[str, tuple[str, ...]]] = []
         for child in element:
             tag = child.tag
@@ -287,7 +297,7 @@ class _Compiler:
         if found:
             self.out.seventh_restrictions[index] = tuple(found)
 
-    def diag(self, element: etree._Element, parent: int) -> None:
+    def diag(self, element, parent: int) -> None:
         name = _text(element.find("name")).upper()
         if not _DIAG_NAME.fullmatch(name):
             raise TabularError(f"a <diag> has the name {name[:40]!r}, which is not an ICD-10-CM code")
@@ -298,7 +308,7 @@ class _Compiler:
         for child in element.iterfind("diag"):
             self.diag(child, index)
 
-    def section(self, element: etree._Element, chapter: int, stack: list[int]) -> None:
+    def section(self, element, chapter: int, stack: list[int]) -> None:
         section_id = (element.get("id") or "").strip().upper()
         match = _SECTION_ID.fullmatch(section_id)
         if not match:
@@ -365,6 +375,8 @@ def compile_tabular(data: bytes) -> CompiledTabular:
         raise TabularError("the file has no <chapter> elements")
     for chapter in chapters:
         number = _text(chapter.find("name"))
+        if not re.fullmatch(r"[1-9][0-9]?", number):
+            raise TabularError(f"a <chapter> has the name {number[:40]!r}, not a chapter number such as 19")
         index = compiler.add(KIND_CHAPTER, number, _text(chapter.find("desc")), -1)
         compiler.add_notes(index, chapter)
         stack: list[int] = []
