@@ -1,0 +1,384 @@
+"""What the rules need to know about one written code, worked out once per code set.
+
+A file of ten thousand encounters names a few thousand distinct codes, and
+every question the rules ask of a code (is it valid, which Excludes1 notes
+apply, is it a manifestation, a sequela, one side of a bilateral pair) depends
+only on the code and the code set.  `Knowledge` answers those questions once
+per canonical code and keeps the answer (`CodeFacts`), so checking an
+encounter is a few dictionary look-ups plus the pair tests of the codes that
+have something to test.  `flags` tell the engine which encounter rules a code
+can take part in, so a rule is not even called for encounters where it cannot
+find anything.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterable
+
+from ..codes import compact, dotted, pad_for_seventh
+from ..codeset import CodeSet
+from ..findings import Severity
+from .notes import NoteEntry, NoteRef, entries_in_effect
+
+if TYPE_CHECKING:
+    from ..store import DataStore
+
+# How a written code resolves in a code set.
+VALID = "valid"  # a billable code
+HEADER = "header"  # a category or subcategory with codes below it
+NEEDS_SEVENTH = "needs-seventh"  # a code that is only complete with a 7th character
+BAD_SEVENTH = "bad-seventh"  # a 7th character its code does not take
+PLACEHOLDER = "placeholder"  # becomes a code once placeholder X are put right
+OTHER_YEAR = "other-year"  # a code of another installed fiscal year only
+UNKNOWN = "unknown"  # not an ICD-10-CM code in any installed year
+
+IN_CODE_SET = frozenset({VALID, HEADER, NEEDS_SEVENTH, BAD_SEVENTH})
+
+# Which encounter rules a code can take part in.
+EXCLUDES1 = 1
+CODE_FIRST = 2  # a "code first" note naming codes
+UNDERLYING_FIRST = 4  # a "code first the underlying condition" note
+MANIFESTATION = 8
+EXTERNAL_CAUSE = 16
+SEQUELA = 32
+LATERAL = 64
+USE_ADDITIONAL = 128
+CODE_ALSO = 256
+
+# "in diseases classified elsewhere", "in other diseases ...", "in infectious and parasitic
+# diseases ...", "in conditions ..."; not "as the cause of" or "due to" (B95-B97, N52.1).
+_MANIFESTATION_TITLE = re.compile(
+    r"\bin\b(?:(?!\bdue to\b|\bcause of\b)[^,;])*?\b(?:diseases?|conditions?|disorders?|reactions?)\b"
+    r"[^,;]*\bclassified elsewhere\b",
+    re.IGNORECASE,
+)
+_UNDERLYING_LEAD = re.compile(r"^\s*(?:the\s+)?underlying\b", re.IGNORECASE)
+_CAUSAL_CONDITION = re.compile(r"\bany causal condition\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class FixSpec:
+    """A fix that replaces the code token; spans are added when a finding is made."""
+
+    title: str
+    new_code: str
+    safe: bool = False
+    preferred: bool = False
+
+
+# Stands for the code as written in a problem's message: cached messages are per
+# canonical code, but "T07A lacks its placeholder" reads better than "T07.A ...".
+WRITTEN = "\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A finding about a code on its own, independent of where it is written."""
+
+    rule: str
+    message: str
+    fixes: tuple[FixSpec, ...] = ()
+    severity: Severity | None = None  # None: the rule's severity
+
+
+@dataclass(frozen=True, slots=True)
+class Lateral:
+    """One side of a condition that also has a bilateral code."""
+
+    side: str  # "right" or "left"
+    key: tuple  # the same for the right and the left code of one condition
+    bilateral: str  # the bilateral code, with the same 7th character
+
+
+class CodeFacts:
+    """Everything the rules ask of one canonical code in one code set."""
+
+    __slots__ = ("kb", "code", "status", "in_set", "node", "seventh", "candidates", "flags", "problems",
+                 "__dict__")
+
+    def __init__(self, kb: "Knowledge", code: str, status: str, node: int = -1, seventh: str = "",
+                 candidates: tuple[str, ...] = ()) -> None:
+        self.kb = kb
+        self.code = code
+        self.status = status
+        self.in_set = status in IN_CODE_SET  # the pair and sequence rules look at these codes only
+        self.node = node  # the tabular node (the code without a 7th character), -1 if none
+        self.seventh = seventh
+        self.candidates = candidates  # PLACEHOLDER: the codes the placeholder reading gives
+        self.flags = 0
+        self.problems: tuple[Problem, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<CodeFacts {self.code} {self.status} FY{self.kb.codeset.fiscal_year}>"
+
+    @property
+    def codeset(self) -> CodeSet:
+        return self.kb.codeset
+
+    @property
+    def category(self) -> str:
+        return self.code[:3]
+
+    @cached_property
+    def title(self) -> str:
+        info = self.kb.codeset.get(self.code)
+        if info is not None:
+            return info.title
+        return self.kb.codeset.title_of(self.node) if self.node >= 0 else ""
+
+    @cached_property
+    def _entries(self) -> dict[str, list[NoteEntry]]:
+        return entries_in_effect(self.kb.codeset, self.node) if self.node >= 0 else {}
+
+    def entries(self, kind: str) -> list[NoteEntry]:
+        """Notes of one kind in effect for the code (own, then inherited), as entries."""
+        return self._entries.get(kind, [])
+
+    # -- pair tests, prepared on first use ------------------------------------
+    @cached_property
+    def excludes1(self) -> tuple[tuple[NoteEntry, NoteRef], ...]:
+        return tuple((e, r) for e in self.entries("excludes1") for r in e.refs)
+
+    @cached_property
+    def excludes1_categories(self) -> frozenset[str]:
+        return _union(e.categories for e in self.entries("excludes1"))
+
+    @cached_property
+    def code_first(self) -> tuple[tuple[NoteEntry, NoteRef], ...]:
+        """References of "code first" notes that say which code must precede this one."""
+        return tuple((e, r) for e in self._code_first_entries for r in e.refs)
+
+    @cached_property
+    def _code_first_entries(self) -> list[NoteEntry]:
+        return [e for e in self.entries("codeFirst") if not _CAUSAL_CONDITION.search(e.lead or e.texts[0])]
+
+    @cached_property
+    def code_first_categories(self) -> frozenset[str]:
+        return _union(e.categories for e in self._code_first_entries)
+
+    @cached_property
+    def underlying_first(self) -> NoteEntry | None:
+        """A "code first the underlying condition" note: this code is never first-listed."""
+        for entry in self.entries("codeFirst"):
+            lead = entry.lead or entry.texts[0]
+            if _UNDERLYING_LEAD.match(lead) and not entry.conditional:
+                return entry
+        return None
+
+    @cached_property
+    def use_additional(self) -> tuple:
+        from .reminders import reminders_of  # the concept lives with its rule
+
+        return reminders_of(self, "useAdditionalCode")
+
+    @cached_property
+    def code_also(self) -> tuple:
+        from .reminders import reminders_of
+
+        return reminders_of(self, "codeAlso")
+
+    @cached_property
+    def lateral(self) -> Lateral | None:
+        from .laterality import lateral_of
+
+        return lateral_of(self)
+
+
+def _union(sets: Iterable[frozenset[str]]) -> frozenset[str]:
+    out: set[str] = set()
+    for s in sets:
+        out.update(s)
+    return frozenset(out)
+
+
+def _flags(facts: CodeFacts) -> int:
+    flags = 0
+    if facts.entries("excludes1"):
+        if facts.excludes1:
+            flags |= EXCLUDES1
+    if facts.entries("codeFirst"):
+        if facts.code_first:
+            flags |= CODE_FIRST
+        if facts.underlying_first is not None:
+            flags |= UNDERLYING_FIRST
+    if facts.kb.is_manifestation(facts.node):
+        flags |= MANIFESTATION
+    if facts.code[0] in "VWXY":
+        flags |= EXTERNAL_CAUSE
+    if facts.seventh and facts.status == VALID:
+        chars = facts.kb.codeset.seventh_characters(facts.node)
+        meaning = chars.meaning(facts.seventh) if chars else None
+        if meaning and "sequela" in meaning.lower():
+            flags |= SEQUELA
+    if facts.entries("useAdditionalCode") and facts.use_additional:
+        flags |= USE_ADDITIONAL
+    if facts.entries("codeAlso") and facts.code_also:
+        flags |= CODE_ALSO
+    if facts.lateral is not None:
+        flags |= LATERAL
+    return flags
+
+
+class Knowledge:
+    """The per-code-set cache of `CodeFacts`, and the code-set questions several rules share."""
+
+    def __init__(self, codeset: CodeSet, store: "DataStore | None", code_rules: Iterable) -> None:
+        self.codeset = codeset
+        self.store = store
+        self._code_rules = tuple(code_rules)
+        self._facts: dict[str, CodeFacts] = {}
+        self._lock = threading.Lock()
+        self._others: list[CodeSet] | None = None
+
+    @property
+    def known(self) -> dict[str, CodeFacts]:
+        """The facts made so far, by code (read-only: the engine's fast path)."""
+        return self._facts
+
+    def facts(self, code: str) -> CodeFacts:
+        """Facts for a canonical code (as `codes.normalize` writes it)."""
+        facts = self._facts.get(code)
+        if facts is None:
+            facts = self._make(code)
+            with self._lock:
+                facts = self._facts.setdefault(code, facts)
+        return facts
+
+    def _make(self, code: str) -> CodeFacts:
+        facts = resolve(self, code)
+        if facts.node >= 0 and facts.status in IN_CODE_SET:
+            facts.flags = _flags(facts)
+        problems = []
+        for rule in self._code_rules:
+            problems.extend(rule.run(facts) or ())
+        facts.problems = tuple(problems)
+        return facts
+
+    # -- other fiscal years --------------------------------------------------
+    def others(self) -> list[CodeSet]:
+        """The other installed code sets, nearest year first (loaded on first need)."""
+        if self._others is None:
+            others: list[CodeSet] = []
+            if self.store is not None:
+                years = [y for y in self.store.fiscal_years() if y != self.codeset.fiscal_year]
+                years.sort(key=lambda y: (abs(y - self.codeset.fiscal_year), -y))
+                others = [self.store.for_year(y) for y in years]
+            self._others = others
+        return self._others
+
+    def years_valid(self, code: str) -> list[int]:
+        """Other installed fiscal years in which the code is billable."""
+        return sorted(cs.fiscal_year for cs in self.others() if cs.is_billable(code))
+
+    # -- shared questions ----------------------------------------------------
+    def is_manifestation(self, node: int) -> bool:
+        """Titled, or under a title, "in diseases classified elsewhere" (sections and chapters aside)."""
+        cached = self._manifestation.get(node)
+        if cached is None:
+            cs = self.codeset
+            if cs.kind_of(node) in ("chapter", "section"):
+                return False
+            parent = cs.parent_of(node)
+            cached = bool(_MANIFESTATION_TITLE.search(cs.title_of(node))) or (
+                parent >= 0 and self.is_manifestation(parent))
+            self._manifestation[node] = cached
+        return cached
+
+    @cached_property
+    def _manifestation(self) -> dict[int, bool]:
+        return {}
+
+    @cached_property
+    def titles(self) -> dict[str, list[str]]:
+        """Billable codes by lower-case title: finds a code that moved or was renamed."""
+        out: dict[str, list[str]] = {}
+        cs = self.codeset
+        for code in cs.billable_codes():
+            info = cs.get(code)
+            if info is not None:
+                out.setdefault(info.title.lower(), []).append(code)
+        return out
+
+    def nearest_node(self, code: str) -> int | None:
+        """The longest existing node the code starts with (itself, or an ancestor)."""
+        bare = compact(code)
+        for length in range(min(len(bare), 6), 2, -1):
+            node = self.codeset.node_index(dotted(bare[:length]))
+            if node is not None:
+                return node
+        return None
+
+    def with_seventh(self, node: int) -> list[tuple[str, str]]:
+        """(code, meaning) for each 7th character a node allows."""
+        chars = self.codeset.seventh_characters(node)
+        if chars is None:
+            return []
+        base = pad_for_seventh(self.codeset.name_of(node))
+        return [(compact_join(base, c), meaning) for c, meaning in chars.allowed]
+
+
+def compact_join(base: str, seventh: str) -> str:
+    return dotted(compact(base) + seventh)
+
+
+# -- resolution ----------------------------------------------------------------
+
+
+def resolve(kb: Knowledge, code: str) -> CodeFacts:
+    cs = kb.codeset
+    info = cs.get(code)
+    if info is not None:
+        if info.billable:
+            return CodeFacts(kb, code, VALID, info.node, info.seventh)
+        if info.needs_seventh:
+            return CodeFacts(kb, code, NEEDS_SEVENTH, info.node)
+        return CodeFacts(kb, code, HEADER, info.node)
+    if any(code in other for other in kb.others()):
+        return CodeFacts(kb, code, OTHER_YEAR)
+    bare = compact(code)
+    if len(bare) == 7:
+        base = cs.node_index(dotted(bare[:6]))
+        if base is not None and not cs.children_of(base):
+            return CodeFacts(kb, code, BAD_SEVENTH, base, bare[6])
+    candidates = placeholder_readings(cs, bare)
+    if candidates:
+        return CodeFacts(kb, code, PLACEHOLDER, candidates=candidates)
+    return CodeFacts(kb, code, UNKNOWN)
+
+
+def placeholder_readings(cs: CodeSet, bare: str) -> tuple[str, ...]:
+    """Codes the written one becomes with its placeholder X put right.
+
+    The written X after the category are dropped and as many X as needed are
+    placed again before the 7th character, in every possible way; a reading is
+    kept when it is a billable code, or, when no 7th character seems to be
+    written, a code waiting for one.
+    """
+    if not 4 <= len(bare) <= 7:
+        return ()
+    found: list[str] = []
+    for body, seventh in ((bare[:-1], bare[-1]), (bare, "")):
+        stem = body[3:].replace("X", "")
+        free = 6 - 3 - len(stem)
+        if free < 0 or (free == 0 and body[3:] == stem):
+            continue
+        for places in itertools.combinations(range(3), free):
+            chars = iter(stem)
+            tail = "".join("X" if i in places else next(chars) for i in range(3))
+            candidate = dotted(body[:3] + tail + seventh)
+            if candidate in found or compact(candidate) == bare:
+                continue
+            if seventh and cs.is_billable(candidate):
+                found.append(candidate)
+            elif not seventh:
+                node = cs.node_index(candidate)
+                if node is not None and cs.needs_seventh(node):
+                    found.append(candidate)
+        if found:
+            break
+    return tuple(found)

@@ -1,0 +1,104 @@
+"""Notes asking for another code: "use additional code" and "code also".
+
+These are reminders, not errors: the note names codes that complete the
+picture (the stage of chronic kidney disease for diabetic CKD, the skull
+fracture with a brain injury) and only the record says whether they apply.
+Only a code's own notes and those of its category or subcategory are used
+(a chapter-wide "use additional code" would remind on every code of the
+chapter), notes qualified "if applicable" and lists of examples ("such as:")
+are left out, and one finding is made per note and encounter however many
+codes inherit it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..findings import Severity
+from .engine import EncounterContext
+from .facts import CODE_ALSO, USE_ADDITIONAL, CodeFacts
+from .notes import NoteEntry, NoteRef
+from .registry import ENCOUNTER, rule
+
+_LABELS = {"useAdditionalCode": "Use additional", "codeAlso": "Code also"}
+# "code to identify manifestation, such as: ..." lists examples, not the codes the note asks for.
+_SUCH_AS = re.compile(r"\bsuch as\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """A note of one code naming other codes, with its message ready for when they are absent."""
+
+    entry: NoteEntry
+    refs: tuple[NoteRef, ...]
+    categories: frozenset[str]
+    message: str
+
+
+def reminders_of(facts: CodeFacts, kind: str) -> tuple[Reminder, ...]:
+    """The code's own (or its category's) notes of `kind` naming codes, not "if applicable"."""
+    out = []
+    for entry in facts.entries(kind):
+        if not entry.from_code or entry.conditional or not entry.refs or _SUCH_AS.search(entry.lead):
+            continue
+        refs = tuple(r for r in entry.refs if not r.ref.covers(facts.code))
+        if not refs:
+            continue
+        quoted = entry.sentence()
+        label = _LABELS[kind]
+        if kind == "useAdditionalCode" and not quoted.lower().startswith("code"):
+            quoted = "code " + quoted
+        named = ", ".join(dict.fromkeys(r.ref.written for r in refs))
+        message = (f"{facts.code}: the note at {entry.source} says \"{label} {quoted}\", and no code of this "
+                   f"encounter is among {named}; add one if the record documents it")
+        categories = frozenset(c for c in entry.categories
+                               if any(c in _ref_categories(facts, r) for r in refs))
+        out.append(Reminder(entry, refs, categories, message))
+    return tuple(out)
+
+
+def _ref_categories(facts: CodeFacts, ref: NoteRef) -> frozenset[str]:
+    from .notes import ref_categories
+
+    return ref_categories(facts.kb.codeset, ref.ref.first, ref.ref.last)
+
+
+def _remind(ctx: EncounterContext, rule_id: str, attribute: str) -> None:
+    items = ctx.items
+    categories = ctx.categories
+    done: set[int] = set()
+    for dx, facts in items:
+        for reminder in getattr(facts, attribute):
+            key = id(reminder.entry)  # an inherited note is one object for all the codes below it
+            if key in done:
+                continue
+            done.add(key)
+            touched = () if reminder.categories.isdisjoint(categories) else reminder.categories & categories
+            if touched and any(r.covers(other.code, unknown_qualifier_covers=True)
+                               for _, other in items if other is not facts and other.code[:3] in touched
+                               for r in reminder.refs):
+                continue
+            ctx.report(rule_id, dx.code_span, reminder.message, facts.code)
+
+
+@rule("use-additional-code", Severity.INFORMATION, ENCOUNTER, "I.B.7, I.A.13",
+      "a 'use additional code' note whose codes are all absent", trigger=USE_ADDITIONAL)
+def use_additional_code(ctx: EncounterContext) -> None:
+    """A "use additional code" note says that a secondary code completes the description:
+    the stage of chronic kidney disease with `E11.22`, the organism with an infection, the
+    manifestation with an etiology code (Official Guidelines I.B.7, I.A.13).  This reminder
+    appears when none of the codes the note names is in the encounter.  It is information
+    only: the record decides whether the additional condition is present."""
+    _remind(ctx, "use-additional-code", "use_additional")
+
+
+@rule("code-also", Severity.INFORMATION, ENCOUNTER, "I.A.17",
+      "a 'code also' note whose codes are absent", trigger=CODE_ALSO)
+def code_also(ctx: EncounterContext) -> None:
+    """A "code also" note says that two codes may be needed to describe a condition fully,
+    without saying which comes first (Official Guidelines I.A.17): a traumatic brain injury
+    (`S06`) with an associated open wound of the head or skull fracture.  This reminder
+    appears when none of the codes the note names is in the encounter; it is information
+    only."""
+    _remind(ctx, "code-also", "code_also")

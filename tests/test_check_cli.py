@@ -1,0 +1,230 @@
+"""`icd10ls check` from the command line: formats, exit codes, inputs, --fix."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from icd10ls import check_command
+
+ROOT = Path(__file__).resolve().parent.parent
+CLEAN = "encounter A\ndate: 2026-01-15\nI10\nE78.5\n"
+WARNS = "encounter B\ndate: 2026-01-15\nA15.4\nA15.7\n"
+ERRS = "encounter C\ndate: 2026-01-15\nE11.2\n"
+
+
+def check(capsys, *argv: str) -> tuple[int, str, str]:
+    code = check_command.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "clean.enc").write_text(CLEAN, encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "warns.enc").write_text(WARNS, encoding="utf-8")
+    (tmp_path / "sub" / "notes.txt").write_text("E11.2\n", encoding="utf-8")  # not *.enc: not checked
+    return tmp_path
+
+
+def test_clean_file_exits_0(tmp_path, capsys):
+    path = tmp_path / "a.enc"
+    path.write_text(CLEAN, encoding="utf-8")
+    code, out, err = check(capsys, "--no-config", str(path))
+    assert code == 0
+    assert "error[" not in out and "warning[" not in out
+    assert "in 1 file" in err
+
+
+def test_text_format_and_exit_1(tmp_path, capsys):
+    path = tmp_path / "b.enc"
+    path.write_text(WARNS, encoding="utf-8")
+    code, out, _ = check(capsys, "--no-config", str(path))
+    assert code == 1
+    assert f"{path}:4:1: warning[excludes1] A15.7 and A15.4" in out
+
+
+def test_information_and_hints_do_not_fail_a_run(tmp_path, capsys):
+    path = tmp_path / "c.enc"
+    path.write_text("date: 2026-01-15\nL70.9\ne1122\nN18.31\n", encoding="utf-8")
+    code, out, _ = check(capsys, "--no-config", str(path))
+    assert "hint[unspecified-code]" in out
+    assert code == 0
+
+
+def test_directories_are_walked_for_enc_files_sorted(tree, capsys):
+    (tree / "a.enc").write_text(ERRS, encoding="utf-8")
+    code, out, _ = check(capsys, "--no-config", "--format", "json", str(tree))
+    assert code == 1
+    paths = [item["path"] for item in json.loads(out)]
+    assert paths == sorted(paths)
+    names = {Path(p).name for p in paths}
+    assert {"a.enc", "warns.enc"} <= names <= {"a.enc", "clean.enc", "warns.enc"}  # never notes.txt
+
+
+def test_json_fields(tmp_path, capsys):
+    path = tmp_path / "b.enc"
+    path.write_text(WARNS, encoding="utf-8")
+    _, out, _ = check(capsys, "--no-config", "--format", "json", str(path))
+    [item] = [i for i in json.loads(out) if i["rule"] == "excludes1"]
+    assert item["path"] == str(path)
+    assert (item["line"], item["column"], item["endLine"], item["endColumn"]) == (4, 1, 4, 6)
+    assert item["severity"] == "warning" and item["code"] == "A15.7"
+    assert item["related"] == [{"line": 3, "column": 1, "code": "A15.4"}]
+    assert "Excludes1" in item["message"]
+
+
+def test_stdin(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(ERRS.encode())))
+    code, out, _ = check(capsys, "--no-config", "-")
+    assert code == 1
+    assert "<stdin>:3:1: error[non-billable]" in out
+
+
+def test_stdin_fix_prints_the_fixed_text(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"date: 2026-01-15\r\nt07a\r\nI10\r\nI10\r\n")))
+    code, out, err = check(capsys, "--no-config", "--fix", "-")
+    assert out == "date: 2026-01-15\r\nT07.XXXA\r\nI10\r\n"
+    assert code == 0
+    assert "fixes applied" in err
+
+
+def test_fix_in_place_keeps_crlf_and_everything_else(tmp_path, capsys):
+    path = tmp_path / "f.enc"
+    original = ("# clinic list\r\nencounter X  # first\r\ndate: 2026-01-15\r\n  e1122 poa=Y  CKD  # ok\r\n"
+                "T36.01A\r\nA15.4\r\nA15.7\r\nI10\r\nI10\r\nW19.XXXA")
+    path.write_bytes(original.encode())
+    mode = 0o640
+    os.chmod(path, mode)
+    code, _, _ = check(capsys, "--no-config", "--fix", str(path))
+    fixed = path.read_bytes().decode()
+    assert fixed == ("# clinic list\r\nencounter X  # first\r\ndate: 2026-01-15\r\n  E11.22 poa=Y  CKD  # ok\r\n"
+                     "T36.0X1A\r\nA15.4\r\nA15.7\r\nI10\r\nW19.XXXA")
+    assert os.stat(path).st_mode & 0o777 == mode
+    assert code == 1  # the Excludes1 pair is still there
+    code, _, _ = check(capsys, "--no-config", "--fix", str(path))
+    assert path.read_bytes().decode() == fixed
+
+
+def test_unreadable_inputs_are_reported_and_the_run_goes_on(tmp_path, capsys):
+    good = tmp_path / "good.enc"
+    good.write_text(ERRS, encoding="utf-8")
+    binary = tmp_path / "binary.enc"
+    binary.write_bytes(b"I10\x00\x01\x02")
+    latin = tmp_path / "latin.enc"
+    latin.write_bytes("note: caf\xe9\n".encode("latin-1"))
+    dangling = tmp_path / "dangling.enc"
+    dangling.symlink_to(tmp_path / "nowhere.enc")
+    a_directory = tmp_path / "dir.enc"
+    a_directory.mkdir()
+    locked = tmp_path / "locked.enc"
+    locked.write_text(CLEAN, encoding="utf-8")
+    locked.chmod(0)
+    try:
+        code, out, err = check(capsys, "--no-config", str(good), str(binary), str(latin), str(dangling),
+                               str(tmp_path / "missing.enc"), str(locked))
+    finally:
+        locked.chmod(0o644)
+    assert code == 2  # an unchecked file wins over findings
+    assert "error[non-billable]" in out
+    assert "binary" in err and "not UTF-8" in err
+    assert f"{dangling}: cannot read" in err and "missing.enc: cannot read" in err
+    if os.geteuid() != 0:  # root reads anything
+        assert "locked.enc: cannot read" in err
+
+
+def test_huge_file_is_refused(tmp_path, capsys):
+    huge = tmp_path / "huge.enc"
+    with huge.open("wb") as stream:
+        stream.truncate(check_command.MAX_FILE_BYTES + 1)
+    code, _, err = check(capsys, "--no-config", str(huge))
+    assert code == 2 and "larger than 20 MB" in err
+
+
+def test_symlink_loops_are_walked_once(tree, capsys):
+    (tree / "sub" / "loop").symlink_to(tree)
+    (tree / "sub" / "self").symlink_to(tree / "sub")
+    code, out, _ = check(capsys, "--no-config", "--format", "json", str(tree))
+    items = json.loads(out)
+    keys = [(i["path"], i["line"], i["rule"], i["message"]) for i in items]
+    assert len(keys) == len(set(keys))  # no file checked twice
+    assert {i["path"] for i in items} <= {str(tree / "clean.enc"), str(tree / "sub" / "warns.enc")}
+    assert code == 1
+
+
+def test_select_ignore_year_setting(tmp_path, capsys):
+    path = tmp_path / "m.enc"
+    path.write_text("date: 2026-01-15\nF02.80\nG20.A1\nA15.4\nA15.7\n", encoding="utf-8")
+    _, out, _ = check(capsys, "--no-config", "--select", "excludes1", str(path))
+    assert {line.split("[")[1].split("]")[0] for line in out.splitlines()} == {"excludes1"}
+    _, out, _ = check(capsys, "--no-config", "--ignore", "excludes1,code-first", str(path))
+    assert "excludes1" not in out and "code-first" not in out and "manifestation-first" in out
+    _, out, _ = check(capsys, "--no-config", str(path))
+    assert "first-listed" in out and "principal" not in out
+    _, out, _ = check(capsys, "--no-config", "--setting", "inpatient", str(path))
+    assert "principal diagnosis" in out and "first-listed" not in out
+    path.write_text("setting: outpatient\nF02.80\nG20.A1\n", encoding="utf-8")
+    _, out, _ = check(capsys, "--no-config", "--setting", "inpatient", str(path))
+    assert "first-listed" in out  # the encounter's own setting wins
+    path.write_text("G35\n", encoding="utf-8")
+    assert check(capsys, "--no-config", "--year", "2025", str(path))[0] == 0
+    assert check(capsys, "--no-config", "--year", "2026", str(path))[0] == 1
+
+
+def test_usage_errors_exit_2(tmp_path, capsys):
+    path = tmp_path / "a.enc"
+    path.write_text(CLEAN, encoding="utf-8")
+    assert check(capsys, "--select", "nope", str(path))[0] == 2
+    assert check(capsys, "--year", "1999", str(path))[0] == 2
+    assert check(capsys, "--format", "xml", str(path))[0] == 2
+    assert check(capsys)[0] == 2
+    assert check(capsys, "--config", str(path), "--no-config", str(path))[0] == 2
+
+
+def test_config_file_is_found_and_used(tree, capsys):
+    (tree / "icd10ls.toml").write_text('[rules]\nexcludes1 = "off"\n', encoding="utf-8")
+    code, out, _ = check(capsys, str(tree / "sub" / "warns.enc"))
+    assert "excludes1" not in out and code == 0
+    code, out, _ = check(capsys, "--no-config", str(tree / "sub" / "warns.enc"))
+    assert "excludes1" in out and code == 1
+
+
+def test_broken_config_stops_the_run(tree, capsys):
+    (tree / "icd10ls.toml").write_text('[rules]\nexcludes11 = "off"\n', encoding="utf-8")
+    code, out, err = check(capsys, str(tree))
+    assert code == 2 and out == ""
+    assert "excludes11" in err
+    explicit = tree / "other.toml"
+    explicit.write_text('year = "soon"\n', encoding="utf-8")
+    assert check(capsys, "--config", str(explicit), str(tree / "clean.enc"))[0] == 2
+
+
+def test_list_rules(capsys):
+    code, out, _ = check(capsys, "--list-rules")
+    assert code == 0 and "excludes1" in out and "warning" in out
+
+
+@pytest.mark.skipif(not (ROOT / "server" / "icd10ls" / "__main__.py").exists(), reason="no __main__ yet")
+def test_python_m_icd10ls_check(tmp_path):
+    path = tmp_path / "b.enc"
+    path.write_text(WARNS, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "icd10ls", "check", "--no-config", "--format", "sarif", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    log = json.loads(done.stdout)
+    assert log["version"] == "2.1.0"
+    assert any(r["ruleId"] == "excludes1" for r in log["runs"][0]["results"])
+
+
+def test_fix_keeps_a_byte_order_mark(tmp_path, capsys):
+    path = tmp_path / "bom.enc"
+    path.write_bytes(b"\xef\xbb\xbfdate: 2026-01-15\ne1122\n")
+    check(capsys, "--no-config", "--fix", str(path))
+    assert path.read_bytes() == b"\xef\xbb\xbfdate: 2026-01-15\nE11.22\n"
