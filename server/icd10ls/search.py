@@ -100,46 +100,58 @@ class SearchIndex:
     """Word index over one code set; built once, on first use."""
 
     def __init__(self, codeset: CodeSet) -> None:
+        # Per entry: its code, its searchable text (title words first, then inclusion
+        # terms) and where the title words end.  Titles themselves are not kept:
+        # the code set gives them back for the few entries a search returns.
         self.codeset = codeset
         codes: list[str] = []
-        titles: list[str] = []
         texts: list[str] = []
+        title_ends = array("I")
+        title_lengths = array("I")
         billable = bytearray()
         extra_by_node: dict[int, str] = {}
-        for code, node in zip(codeset.billable_codes(), codeset.compiled.billable_nodes):
+        postings: dict[str, array] = {}
+
+        def add(code: str, title: str, node: int, is_billable: int) -> None:
+            doc = len(codes)
             codes.append(code)
+            words = " ".join(_words(title))
+            extra = extra_by_node.get(node)
+            if extra is None:
+                terms = [t for kind, notes in codeset.own_notes(node) if kind == "inclusionTerm" for t in notes]
+                extra = extra_by_node[node] = " ".join(_words(" ".join(terms)))
+            text = f"{words} {extra}" if extra else words
+            texts.append(text)
+            title_ends.append(len(words))
+            title_lengths.append(len(title))
+            billable.append(is_billable)
+            for word in set(text.split()):
+                docs = postings.get(word)
+                if docs is None:
+                    docs = postings[word] = array("i")
+                docs.append(doc)
+
+        for code, node in zip(codeset.billable_codes(), codeset.compiled.billable_nodes):
             info = codeset.get(code)
-            title = info.title if info else codeset.title_of(node)
-            titles.append(title)
-            texts.append(self._text(title, extra_by_node, node))
-            billable.append(1)
+            add(code, info.title if info else codeset.title_of(node), node, 1)
         for node_code in codeset.all_codes():
             if codeset.is_billable(node_code):
                 continue
             node = codeset.node_index(node_code)
             if node is None or not codeset.children_of(node):
                 continue  # a leaf that needs a 7th character is reached through its codes
-            codes.append(node_code)
-            title = codeset.title_of(node)
-            titles.append(title)
-            texts.append(self._text(title, extra_by_node, node))
-            billable.append(0)
-        self.codes, self.titles, self.texts, self.billable = codes, titles, texts, billable
-        self.title_words = [" ".join(_words(title)) for title in titles]
-        postings: dict[str, list[int]] = {}
-        for doc, text in enumerate(texts):
-            for word in set(text.split()):
-                postings.setdefault(word, []).append(doc)
-        self.postings = {word: array("i", docs) for word, docs in postings.items()}
-        self.vocabulary = sorted(self.postings)
+            add(node_code, codeset.title_of(node), node, 0)
+        self.codes, self.texts, self.billable = codes, texts, billable
+        self.title_ends, self.title_lengths = title_ends, title_lengths
+        self.postings = postings
+        self.vocabulary = sorted(postings)
 
-    def _text(self, title: str, cache: dict[int, str], node: int) -> str:
-        extra = cache.get(node)
-        if extra is None:
-            terms = [t for kind, texts in self.codeset.own_notes(node) if kind == "inclusionTerm" for t in texts]
-            extra = cache[node] = " ".join(_words(" ".join(terms)))
-        words = " ".join(_words(title))
-        return f"{words} {extra}" if extra else words
+    def title(self, doc: int) -> str:
+        info = self.codeset.get(self.codes[doc])
+        return info.title if info is not None else ""
+
+    def title_words(self, doc: int) -> str:
+        return self.texts[doc][: self.title_ends[doc]]
 
     # -- query understanding -------------------------------------------------
     def completions(self, token: str) -> list[str]:
@@ -192,11 +204,11 @@ class SearchIndex:
         cutoff = heapq.nlargest(limit, (score for _doc, score in scored))[-1]
         top = {doc: score for doc, score in scored if score >= cutoff}
         title_scores = {doc: score for _t, score, doc in process.extract(
-            query, {doc: self.title_words[doc] for doc in top}, scorer=fuzz.token_set_ratio,
+            query, {doc: self.title_words(doc) for doc in top}, scorer=fuzz.token_set_ratio,
             processor=None, limit=None)}
         best = heapq.nsmallest(limit, top, key=lambda d: (-top[d], -title_scores.get(d, 0), not self.billable[d],
-                                                          len(self.titles[d]), d))
-        return [SearchHit(self.codes[d], self.titles[d], bool(self.billable[d]), top[d]) for d in best]
+                                                          self.title_lengths[d], d))
+        return [SearchHit(self.codes[d], self.title(d), bool(self.billable[d]), top[d]) for d in best]
 
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         understood = self.understand(query)

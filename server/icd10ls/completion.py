@@ -1,0 +1,192 @@
+"""What to offer while a coder types a line of an encounter file.
+
+Four situations, read from the text before the cursor: a header key at the
+start of a line, a header value (`setting: `), a code prefix (`E11.`), the 7th
+character of a code that needs one (`S52.521`), or words of the condition
+(`dx: diab ckd`).  Positions are code points within the line; the language
+server converts them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from .codes import compact, dotted, normalize, pad_for_seventh
+from .codeset import CodeSet
+
+HEADER_HELP = {
+    "encounter": "Starts an encounter; an id after the word is optional.",
+    "date": "Date of service (outpatient) or discharge (inpatient), YYYY-MM-DD or MM/DD/YYYY. It picks the "
+            "fiscal year's code set (fiscal years start October 1).",
+    "setting": "inpatient or outpatient (default outpatient): the first dx is the principal diagnosis "
+               "(inpatient) or the first-listed diagnosis (outpatient).",
+    "sex": "F, M or U.",
+    "age": "Age in whole years, 0-124.",
+    "note": "Free-text documentation; the rules ignore it.",
+    "dx": "A diagnosis code, optionally `poa=Y|N|U|W|1`, then free text. Order matters: the first is the "
+          "principal or first-listed diagnosis.",
+}
+HEADER_VALUES = {
+    "setting": (("inpatient", "principal diagnosis sequencing"), ("outpatient", "first-listed diagnosis")),
+    "sex": (("F", "female"), ("M", "male"), ("U", "unknown")),
+}
+
+_KEY_PREFIX = re.compile(r"^\s*([A-Za-z]*)$")
+_HEADER_VALUE = re.compile(r"^\s*(setting|sex)\s*:\s*(\S*)$", re.IGNORECASE)
+_DX_VALUE = re.compile(r"^\s*dx\s*:\s*(.*)$", re.IGNORECASE)
+# The start of a code: a letter alone, or a letter and a digit (or two letters and
+# a digit, as in QA0) with what may follow.  Plain words such as "acne" or "uti"
+# are not code prefixes; they go to word search.
+_PARTIAL_CODE = re.compile(
+    r"[A-Za-z](?:[0-9](?:[0-9A-Za-z](?:\.?[0-9A-Za-z]{0,4})?\.?)?|[A-Za-z][0-9](?:\.?[0-9A-Za-z]{0,4})?\.?)?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    label: str
+    insert_text: str
+    start: int  # replaced range on the cursor's line
+    end: int
+    kind: str  # "code", "header-code", "seventh", "key", "value", "search"
+    detail: str = ""
+    filter_text: str | None = None
+    sort_text: str | None = None
+    code: str | None = None  # canonical code, for lazy documentation
+    reopen: bool = False  # choosing it should open completion again (a header code)
+    preselect: bool = False
+
+
+def complete(line_text: str, character: int, codeset: CodeSet | None, *, limit: int = 50,
+             search=None) -> list[Candidate]:
+    """Candidates at `character` of `line_text`; `search(text, limit)` gives word-search hits."""
+    character = max(0, min(character, len(line_text)))
+    before = line_text[:character]
+    if "#" in before:
+        return []  # inside a comment
+    key = _KEY_PREFIX.match(before)
+    if key is not None:
+        word = key.group(1)
+        start = character - len(word)
+        out = _keys(word, start, character)
+        if codeset is not None and word and _PARTIAL_CODE.fullmatch(word):
+            out += _codes(word, start, character, codeset, limit)
+        elif codeset is not None and search is not None and not out and len(word) >= 3:
+            out += _search(word, start, character, search, limit)  # a line that starts with words
+        return out
+    value = _HEADER_VALUE.match(before)
+    if value is not None:
+        typed = value.group(2)
+        return [Candidate(v, v, character - len(typed), character, "value", detail)
+                for v, detail in HEADER_VALUES[value.group(1).lower()] if v.lower().startswith(typed.lower())]
+    dx = _DX_VALUE.match(before)
+    token_match = re.match(r"^\s*(\S+)$", before)
+    if dx is not None:
+        typed = dx.group(1)
+        start = character - len(typed)
+    elif token_match is not None:
+        typed = token_match.group(1)
+        start = character - len(typed)
+    else:
+        return []
+    if codeset is None:
+        return []
+    if _PARTIAL_CODE.fullmatch(typed) or typed == "":
+        return _codes(typed, start, character, codeset, limit) if typed else []
+    if search is not None and len(typed.strip()) >= 2:
+        return _search(typed, start, character, search, limit)
+    return []
+
+
+def _keys(word: str, start: int, end: int) -> list[Candidate]:
+    out = []
+    for key, help_text in HEADER_HELP.items():
+        if key.startswith(word.lower()):
+            insert = f"{key} " if key == "encounter" else f"{key}: "
+            out.append(Candidate(key, insert, start, end, "key", help_text.split(".")[0],
+                                 sort_text=f"0{key}"))
+    return out
+
+
+def _codes(typed: str, start: int, end: int, codeset: CodeSet, limit: int) -> list[Candidate]:
+    code = normalize(typed)
+    dotted_style = "." in typed
+    out: list[Candidate] = []
+    if code is not None:
+        info = codeset.get(code)
+        if info is not None and info.needs_seventh:
+            return _seventh(info, start, end, dotted_style)
+        if info is not None and not info.billable:
+            children = codeset.children_of(info.node)
+            out.extend(_node_candidate(codeset, child, start, end, dotted_style) for child in children[:limit])
+            if out:
+                return out
+    prefix = (code or typed.upper().rstrip(".")).replace(".", "")
+    matches = _prefix_nodes(codeset, prefix, limit)
+    return [_node_candidate(codeset, node, start, end, dotted_style) for node in matches]
+
+
+def _prefix_nodes(codeset: CodeSet, prefix: str, limit: int) -> list[int]:
+    """Nodes whose compact code starts with the prefix, shallowest first (categories before codes)."""
+    compacts, nodes = _sorted_codes(codeset)
+    lo = bisect.bisect_left(compacts, prefix)
+    hi = bisect.bisect_left(compacts, prefix + "\x7f", lo)
+    found = sorted(range(lo, hi), key=lambda i: (len(compacts[i]), compacts[i]))
+    return [nodes[i] for i in found[:limit]]
+
+
+_sorted_cache: dict[int, tuple[list[str], list[int]]] = {}
+
+
+def _sorted_codes(codeset: CodeSet) -> tuple[list[str], list[int]]:
+    """Every node's compact code, sorted, with its node: prefix look-ups by bisection."""
+    cached = _sorted_cache.get(id(codeset))
+    if cached is None:
+        pairs = sorted((compact(code), codeset.node_index(code)) for code in codeset.all_codes())
+        cached = _sorted_cache[id(codeset)] = ([p[0] for p in pairs], [p[1] for p in pairs])
+    return cached
+
+
+def _node_candidate(codeset: CodeSet, node: int, start: int, end: int, dotted_style: bool) -> Candidate:
+    code = codeset.name_of(node)
+    billable = codeset.is_billable(code)
+    needs_seventh = codeset.needs_seventh(node)
+    status = "billable" if billable else "needs 7th character" if needs_seventh else "header"
+    return Candidate(
+        label=code, insert_text=code, start=start, end=end,
+        kind="code" if billable else "header-code",
+        detail=f"{codeset.title_of(node)} ({status})",
+        filter_text=code if dotted_style else compact(code),
+        sort_text=f"{len(compact(code))}{code}", code=code, reopen=not billable,
+    )
+
+
+def _seventh(info, start: int, end: int, dotted_style: bool) -> list[Candidate]:
+    seventh = info.seventh_characters
+    base = pad_for_seventh(info.code)
+    out = []
+    for char, meaning in seventh.allowed:
+        code = dotted(compact(base) + char)
+        out.append(Candidate(
+            label=code, insert_text=code, start=start, end=end, kind="seventh",
+            detail=f"7th character {char}: {meaning}",
+            filter_text=code if dotted_style else compact(code),
+            sort_text=f"{char}", code=code,
+        ))
+    return out
+
+
+def _search(typed: str, start: int, end: int, search, limit: int) -> list[Candidate]:
+    text = typed.rstrip()
+    out = []
+    for rank, hit in enumerate(search(text, limit)):
+        if not hit.billable:
+            continue
+        out.append(Candidate(
+            label=hit.code, insert_text=hit.code, start=start, end=start + len(text), kind="search",
+            detail=hit.title, filter_text=text, sort_text=f"{rank:04d}", code=hit.code,
+            preselect=rank == 0,
+        ))
+    return out

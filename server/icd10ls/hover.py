@@ -1,0 +1,77 @@
+"""What a coder sees when pointing at something in an encounter file.
+
+Any code-shaped token (on a dx line, in a note, in a comment) is described
+against the code set its encounter's date picks; a header key is explained.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .codes import CODE_TOKEN, normalize
+from .codeset import CodeSet
+from .completion import HEADER_HELP
+from .describe import describe, to_markdown
+from .encounter import EncounterFile, Span
+
+_KEY = re.compile(r"^\s*(encounter|date|setting|sex|age|note|dx)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class HoverResult:
+    markdown: str
+    span: Span
+
+
+def token_at(line_text: str, character: int) -> tuple[str, int, int] | None:
+    """The code-shaped token under the cursor (its end included), with its offsets."""
+    for match in CODE_TOKEN.finditer(line_text):
+        if match.start() <= character <= match.end():
+            return match.group(0), match.start(), match.end()
+        if match.start() > character:
+            break
+    return None
+
+
+def describe_code(code: str, codeset: CodeSet, others: list[CodeSet], note: str | None = None,
+                  suggest=None) -> str:
+    """Markdown for a code, or for why it is not one in this code set."""
+    info = codeset.get(code)
+    if info is None:
+        lines = [f"### {code}", "", f"Not a code in {codeset.label}."]
+        valid_in = [c.fiscal_year for c in others if c.get(code) is not None]
+        if valid_in:
+            lines.append(f"Valid in FY{', FY'.join(map(str, valid_in))}.")
+        if suggest is not None:
+            hints = suggest(codeset, code)
+            if hints:
+                lines.append("Did you mean " + ", ".join(f"`{h}`" for h in hints) + "?")
+        text = "\n".join(lines)
+    else:
+        text = to_markdown(describe(codeset, info, others))
+    if note:
+        text += f"\n\n_{note}_"
+    return text
+
+
+def hover(file: EncounterFile, line: int, character: int, codeset_for_line, others: list[CodeSet],
+          suggest=None) -> HoverResult | None:
+    """`codeset_for_line(line)` returns (CodeSet, note) for the encounter the line belongs to."""
+    if not 0 <= line < len(file.lines):
+        return None
+    text = file.lines[line]
+    found = token_at(text, character)
+    if found is not None:
+        token, start, end = found
+        code = normalize(token)
+        if code is not None:
+            codeset, note = codeset_for_line(line)
+            if codeset is None:
+                return None
+            return HoverResult(describe_code(code, codeset, others, note, suggest), Span(line, start, end))
+    key = _KEY.match(text)
+    if key is not None and key.start(1) <= character <= key.end(1):
+        name = key.group(1).lower()
+        return HoverResult(f"**{name}** — {HEADER_HELP[name]}", Span(line, key.start(1), key.end(1)))
+    return None

@@ -1,0 +1,38 @@
+"""Hover text from plain text, without a server."""
+
+from __future__ import annotations
+
+from icd10ls.encounter import parse
+from icd10ls.hover import hover, token_at
+
+
+def test_token_at_finds_codes_anywhere_on_the_line():
+    assert token_at("dx: E11.22 poa=Y", 6) == ("E11.22", 4, 10)
+    assert token_at("# see also s52.521 here", 12) == ("s52.521", 11, 18)
+    assert token_at("note: vitamin B12 level", 15) == ("B12", 14, 17)
+    assert token_at("dx: E11.22", 2) is None
+
+
+def test_hover_describes_the_code_with_inherited_notes(store, cs2026):
+    file = parse("date: 2026-03-01\ndx: S06.0X1A\n")
+    found = hover(file, 1, 6, lambda line: (cs2026, None), [store.for_year(2025), cs2026])
+    text = found.markdown
+    assert text.startswith("### S06.0X1A — Concussion with loss of consciousness of 30 minutes or less, initial")
+    assert "7th character **A**: initial encounter" in text
+    assert "head injury NOS (S09.90) _(from S06)_" in text
+    assert "Chapter 19" in text
+    assert (found.span.line, found.span.start, found.span.end) == (1, 4, 12)
+
+
+def test_hover_on_an_unknown_code_says_so_and_suggests(cs2026):
+    from icd10ls.suggest import suggest
+
+    file = parse("dx: E11.2Z\n")
+    text = hover(file, 0, 5, lambda line: (cs2026, None), [cs2026], suggest).markdown
+    assert "Not a code in ICD-10-CM FY2026" in text
+
+
+def test_hover_on_a_key_explains_it(cs2026):
+    file = parse("setting: inpatient\n")
+    assert "principal diagnosis" in hover(file, 0, 2, lambda line: (cs2026, None), [cs2026]).markdown
+    assert hover(file, 0, 12, lambda line: (cs2026, None), [cs2026]) is None
