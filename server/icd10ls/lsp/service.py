@@ -1,0 +1,340 @@
+"""The language-service facade: engine results in, LSP types out.
+
+Handlers in `server.py` hold no logic; they call this facade with a cached
+`DocumentState` and a position.  Everything here is translation: which code
+set an encounter uses, spans to UTF-16 ranges, findings to diagnostics, fixes
+to workspace edits, candidates to completion items.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+
+from .. import checker, fixes as fix_engine
+from ..codeset import CodeSet
+from ..completion import Candidate, complete
+from ..describe import describe, to_markdown
+from ..encounter import EncounterFile, Span, parse
+from ..findings import Finding, Fix, Severity
+from ..hover import describe_code, hover
+from ..rules.engine import state_for
+from ..settings import Settings, find_config, load_toml, merge
+from ..store import DataError, DataStore
+from .convert import position_to_engine, span_to_range
+
+SOURCE = "icd10ls"
+FIX_ALL_KIND = "source.fixAll.icd10ls"
+_SEVERITY = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFORMATION: types.DiagnosticSeverity.Information,
+    Severity.HINT: types.DiagnosticSeverity.Hint,
+}
+
+
+def _rules_doc() -> str | None:
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "docs" / "rules.md", here.parent.parent / "docs" / "rules.md"):
+        if candidate.is_file():
+            return candidate.as_uri()
+    return None
+
+
+RULES_DOC = _rules_doc()
+
+
+def path_of(uri: str) -> str | None:
+    parsed = urlparse(uri)
+    return unquote(parsed.path) if parsed.scheme == "file" else None
+
+
+@dataclass
+class DocumentState:
+    """One open document, parsed and checked once per version."""
+
+    uri: str
+    version: int | None
+    text: str
+    file: EncounterFile
+    result: checker.CheckResult
+    diagnostics: list[types.Diagnostic] = field(default_factory=list)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.file.lines
+
+
+class LanguageService:
+    def __init__(self, store: DataStore, settings: Settings | None = None) -> None:
+        self.store = store
+        self.settings = settings or Settings()
+        self._configs: dict[Path, tuple[int, Settings, list[str]]] = {}
+        self.config_problems: list[str] = []  # from icd10ls.toml files, for the server to show once
+
+    # -- analysis ------------------------------------------------------------
+    def analyze(self, uri: str, text: str, version: int | None) -> DocumentState:
+        settings = self.settings_for(uri)
+        with checker.collector_paused():
+            file = parse(text)
+            result = checker.check_parsed(file, settings, self.store)
+        state = DocumentState(uri, version, text, file, result)
+        state.diagnostics = [self._diagnostic(uri, file.lines, f) for f in result.findings]
+        return state
+
+    def settings_for(self, uri: str) -> Settings:
+        """The client's settings, overridden by the workspace's `icd10ls.toml` as on the command line."""
+        path = path_of(uri)
+        config = find_config(path) if path else None
+        if config is None:
+            return self.settings
+        try:
+            stamp = config.stat().st_mtime_ns
+        except OSError:
+            return self.settings
+        cached = self._configs.get(config)
+        if cached is None or cached[0] != stamp:
+            project, problems = load_toml(config)
+            cached = self._configs[config] = (stamp, project, problems)
+            self.config_problems.extend(problems)
+        return merge(self.settings, cached[1])
+
+    def codeset_for_line(self, state: DocumentState, line: int) -> tuple[CodeSet | None, str | None]:
+        """The code set the rules use for the encounter on `line` (the latest outside encounters)."""
+        encounter = state.file.encounter_at(line)
+        settings = self.settings_for(state.uri)
+        try:
+            selection = state_for(self.store).select(encounter.date if encounter else None, settings.year)
+        except DataError:
+            selection = state_for(self.store).select(encounter.date if encounter else None, None)
+        return selection.codeset, selection.note
+
+    def others(self) -> list[CodeSet]:
+        return [self.store.load(source) for source in self.store.sources()]
+
+    # -- diagnostics -----------------------------------------------------------
+    def _diagnostic(self, uri: str, lines: list[str], finding: Finding) -> types.Diagnostic:
+        related = [
+            types.DiagnosticRelatedInformation(
+                location=types.Location(uri=uri, range=span_to_range(lines, r.span)), message=r.message)
+            for r in finding.related
+        ]
+        return types.Diagnostic(
+            range=span_to_range(lines, finding.span),
+            severity=_SEVERITY[finding.severity],
+            code=finding.rule,
+            code_description=types.CodeDescription(href=f"{RULES_DOC}#{finding.rule}") if RULES_DOC else None,
+            source=SOURCE,
+            message=finding.message,
+            related_information=related or None,
+            data=finding.to_data(),
+        )
+
+    # -- hover -------------------------------------------------------------------
+    def hover(self, state: DocumentState, position: types.Position) -> types.Hover | None:
+        line, character = position_to_engine(state.lines, position)
+        found = hover(state.file, line, character, lambda ln: self.codeset_for_line(state, ln), self.others(),
+                      _suggest)
+        if found is None:
+            return None
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=found.markdown),
+            range=span_to_range(state.lines, found.span),
+        )
+
+    # -- completion ----------------------------------------------------------------
+    def completion(self, state: DocumentState, position: types.Position) -> types.CompletionList:
+        line, character = position_to_engine(state.lines, position)
+        text = state.lines[line] if state.lines else ""
+        codeset, _note = self.codeset_for_line(state, line)
+        limit = self.settings.completion_limit
+        from ..search import index_for
+
+        search = (lambda q, n: index_for(codeset).search(q, n)) if codeset is not None else None
+        candidates = complete(text, character, codeset, limit=limit, search=search)
+        year = codeset.fiscal_year if codeset is not None else None
+        items = [self._item(state.lines, line, c, year) for c in candidates]
+        return types.CompletionList(is_incomplete=True, items=items)
+
+    def _item(self, lines: list[str], line: int, c: Candidate, year: int | None) -> types.CompletionItem:
+        edit_range = span_to_range(lines, Span(line, c.start, c.end))
+        kind = {"key": types.CompletionItemKind.Keyword, "value": types.CompletionItemKind.EnumMember,
+                "header-code": types.CompletionItemKind.Module}.get(c.kind, types.CompletionItemKind.Value)
+        return types.CompletionItem(
+            label=c.label,
+            kind=kind,
+            detail=c.detail or None,
+            filter_text=c.filter_text,
+            sort_text=c.sort_text,
+            preselect=c.preselect or None,
+            text_edit=types.TextEdit(range=edit_range, new_text=c.insert_text),
+            command=types.Command(title="More characters", command="editor.action.triggerSuggest")
+            if c.reopen else None,
+            data={"code": c.code, "year": year} if c.code else None,
+        )
+
+    def resolve_completion(self, item: types.CompletionItem) -> types.CompletionItem:
+        data = item.data if isinstance(item.data, dict) else None
+        if not data or not data.get("code"):
+            return item
+        try:
+            codeset = self.store.for_year(int(data["year"])) if data.get("year") else self.store.latest()
+        except Exception:  # noqa: BLE001 - an unknown year only loses the documentation
+            return item
+        info = codeset.get(str(data["code"]))
+        if info is not None:
+            item.documentation = types.MarkupContent(kind=types.MarkupKind.Markdown,
+                                                     value=to_markdown(describe(codeset, info, self.others())))
+        return item
+
+    # -- code actions -----------------------------------------------------------------
+    def code_actions(self, state: DocumentState, params: types.CodeActionParams) -> list[types.CodeAction]:
+        only = params.context.only
+        actions: list[types.CodeAction] = []
+        wants_quickfix = not only or any(str(k).startswith("quickfix") for k in only)
+        wants_fix_all = not only or any(FIX_ALL_KIND.startswith(str(k)) or str(k) == FIX_ALL_KIND for k in only)
+        if wants_quickfix:
+            for diagnostic in params.context.diagnostics:
+                if diagnostic.source != SOURCE:
+                    continue
+                for fix in _fixes_of(diagnostic):
+                    actions.append(types.CodeAction(
+                        title=fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                        is_preferred=fix.preferred or None,
+                        edit=self._workspace_edit(state, fix_engine.edits_of(fix, state.file))))
+                allow = self._allow_action(state, diagnostic)
+                if allow is not None:
+                    actions.append(allow)
+        if wants_fix_all:
+            edits = fix_engine.safe_edits(state.result.findings, state.file)
+            if edits:
+                actions.append(types.CodeAction(title="Fix all safe icd10ls problems", kind=FIX_ALL_KIND,
+                                                edit=self._workspace_edit(state, edits)))
+        return actions
+
+    def _allow_action(self, state: DocumentState, diagnostic: types.Diagnostic) -> types.CodeAction | None:
+        rule = diagnostic.code
+        if not isinstance(rule, str) or rule == "syntax":
+            return None
+        line = diagnostic.range.start.line
+        if not 0 <= line < len(state.lines):
+            return None
+        edit = fix_engine.allow_edit(state.file, line, rule)
+        title = "Allow this Excludes1 pair" if rule == "excludes1" else f"Allow {rule} on this line"
+        return types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                                edit=self._workspace_edit(state, [edit]))
+
+    def _workspace_edit(self, state: DocumentState, edits) -> types.WorkspaceEdit:
+        text_edits = [types.TextEdit(range=self._edit_range(state, e), new_text=e.new_text) for e in edits]
+        return types.WorkspaceEdit(changes={state.uri: text_edits})
+
+    def _edit_range(self, state: DocumentState, edit) -> types.Range:
+        if getattr(edit, "whole_line", False):
+            # Delete the line with its line break (or the previous break on the last line).
+            line = edit.span.line
+            if line + 1 < len(state.lines):
+                return types.Range(start=types.Position(line=line, character=0),
+                                   end=types.Position(line=line + 1, character=0))
+            if line > 0:
+                previous = state.lines[line - 1]
+                return types.Range(start=types.Position(line=line - 1,
+                                                        character=span_to_range(state.lines, Span(line - 1, len(previous), len(previous))).end.character),
+                                   end=span_to_range(state.lines, Span(line, 0, len(state.lines[line]))).end)
+        return span_to_range(state.lines, edit.span)
+
+    # -- inlay hints, symbols, folding, formatting -------------------------------------
+    def inlay_hints(self, state: DocumentState, range_: types.Range) -> list[types.InlayHint]:
+        if not self.settings.inlay_hints:
+            return []
+        hints = []
+        for encounter in state.file.encounters:
+            if encounter.end_line < range_.start.line or encounter.start_line > range_.end.line:
+                continue
+            codeset, _note = self.codeset_for_line(state, encounter.start_line)
+            if codeset is None:
+                continue
+            for dx in encounter.diagnoses:
+                if dx.code is None or not range_.start.line <= dx.line <= range_.end.line:
+                    continue
+                info = codeset.get(dx.code)
+                if info is None:
+                    continue
+                position = span_to_range(state.lines, dx.code_span).end
+                hints.append(types.InlayHint(position=position, label=_shorten(info.title), padding_left=True,
+                                             tooltip=f"{info.code} — {info.title} ({codeset.label})"))
+        return hints
+
+    def symbols(self, state: DocumentState) -> list[types.DocumentSymbol]:
+        out = []
+        for number, encounter in enumerate(state.file.encounters, 1):
+            whole = self._lines_range(state, encounter.start_line, encounter.end_line)
+            name = f"encounter {encounter.id}" if encounter.id else f"encounter #{number}"
+            detail = " · ".join(str(x) for x in (encounter.date, encounter.effective_setting) if x)
+            children = []
+            for dx in encounter.diagnoses:
+                code_range = span_to_range(state.lines, dx.code_span)
+                children.append(types.DocumentSymbol(
+                    name=dx.code or dx.raw_code or "(no code)", kind=types.SymbolKind.Constant,
+                    range=self._lines_range(state, dx.line, dx.line), selection_range=code_range,
+                    detail=("principal" if encounter.effective_setting == "inpatient" else "first-listed")
+                    if dx.index == 0 else None))
+            selection = span_to_range(state.lines, encounter.id_span) if encounter.id_span else \
+                self._lines_range(state, encounter.start_line, encounter.start_line)
+            out.append(types.DocumentSymbol(name=name, kind=types.SymbolKind.Namespace, range=whole,
+                                            selection_range=selection, detail=detail or None,
+                                            children=children))
+        return out
+
+    def folding(self, state: DocumentState) -> list[types.FoldingRange]:
+        return [types.FoldingRange(start_line=e.start_line, end_line=e.end_line, kind=types.FoldingRangeKind.Region)
+                for e in state.file.encounters if e.end_line > e.start_line]
+
+    def formatting(self, state: DocumentState) -> list[types.TextEdit]:
+        edits = []
+        for encounter in state.file.encounters:
+            for dx in encounter.diagnoses:
+                if dx.code is not None and dx.raw_code != dx.code:
+                    edits.append(types.TextEdit(range=span_to_range(state.lines, dx.code_span), new_text=dx.code))
+        return edits
+
+    def _lines_range(self, state: DocumentState, first: int, last: int) -> types.Range:
+        end_text = state.lines[last] if 0 <= last < len(state.lines) else ""
+        return types.Range(start=types.Position(line=first, character=0),
+                           end=span_to_range(state.lines, Span(last, len(end_text), len(end_text))).end)
+
+    # -- commands ------------------------------------------------------------------------
+    def lookup_command(self, code: str, codeset: CodeSet) -> dict:
+        from ..codes import normalize
+
+        canonical = normalize(code or "")
+        if canonical is None:
+            return {"found": False, "markdown": f"`{str(code)[:40]}` is not an ICD-10-CM code."}
+        markdown = describe_code(canonical, codeset, self.others(), None, _suggest)
+        return {"found": codeset.get(canonical) is not None, "markdown": markdown}
+
+
+def _shorten(title: str, limit: int = 60) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def _fixes_of(diagnostic: types.Diagnostic) -> list[Fix]:
+    data = diagnostic.data
+    if not isinstance(data, dict):
+        return []
+    try:
+        return Finding.from_data(data).fixes
+    except (KeyError, TypeError, ValueError):
+        return []
+
+
+def _suggest(codeset: CodeSet, code: str) -> list[str]:
+    from ..suggest import suggest
+
+    return suggest(codeset, code)
+
+
+_WORDS = re.compile(r"\S+")

@@ -1,0 +1,55 @@
+"""A real icd10ls server over JSON-RPC, driven like VS Code drives it."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+from pygls.protocol import default_converter
+
+
+def _record_diagnostics(client: LanguageClient, params: types.PublishDiagnosticsParams):
+    client.diagnostics[params.uri] = params.diagnostics
+    client.published_versions[params.uri] = params.version
+
+
+def _client_factory() -> LanguageClient:
+    """The standard test client, also remembering which version each publish was for."""
+    client = LanguageClient(converter_factory=default_converter)
+    client.published_versions = {}
+    features = dict(DEFAULT_CLIENT_FEATURES)
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _record_diagnostics
+    register_lsp_features(client, features)
+    return client
+
+
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "icd10ls", "serve"],
+                            server_env=dict(os.environ), client_factory=_client_factory)
+
+
+def vscode_capabilities(pull: bool = False) -> types.ClientCapabilities:
+    capabilities = client_capabilities("visual_studio_code")
+    if pull:
+        capabilities.text_document.diagnostic = types.DiagnosticClientCapabilities(
+            dynamic_registration=False, related_document_support=False)
+    return capabilities
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def client(lsp_client: LanguageClient):
+    lsp_client.set_configuration({"rules": {}}, section="icd10ls")
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=vscode_capabilities(), initialization_options={"inlayHints": {"enabled": True}}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def pull_client(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=vscode_capabilities(pull=True)))
+    yield
+    await lsp_client.shutdown_session()

@@ -1,0 +1,72 @@
+"""Small conveniences for driving the server in tests."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+_counter = itertools.count(1)
+
+
+def new_uri(name: str = "visit") -> str:
+    return f"file:///tmp/icd10ls-tests/{name}-{next(_counter)}.enc"
+
+
+async def open_document(client: LanguageClient, text: str, uri: str | None = None) -> str:
+    uri = uri or new_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="icd10-encounter", version=1, text=text)))
+    await wait_for_diagnostics(client, uri, 1)
+    return uri
+
+
+async def wait_for_diagnostics(client: LanguageClient, uri: str, version: int, timeout: float = 20.0):
+    """Wait until diagnostics for exactly this version of the document have arrived."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        if client.published_versions.get(uri) == version:
+            return client.diagnostics.get(uri, [])
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            raise TimeoutError(f"no diagnostics for {uri} version {version}")
+        try:
+            await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS),
+                                   timeout=min(remaining, 2))
+        except asyncio.TimeoutError:
+            pass
+
+
+def change(client: LanguageClient, uri: str, version: int, line: int, start: int, end: int, text: str) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangePartial(
+            range=types.Range(start=types.Position(line=line, character=start),
+                              end=types.Position(line=line, character=end)),
+            text=text)]))
+
+
+def codes_of(diagnostics) -> list[str]:
+    return sorted(str(d.code) for d in diagnostics)
+
+
+def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP edits (UTF-16 positions) to a text, last first."""
+    lines = text.split("\n")
+
+    def offset(position: types.Position) -> int:
+        before = sum(len(line) + 1 for line in lines[: position.line])
+        line_text = lines[position.line] if position.line < len(lines) else ""
+        units = 0
+        for index, char in enumerate(line_text):
+            if units >= position.character:
+                return before + index
+            units += 2 if ord(char) > 0xFFFF else 1
+        return before + len(line_text)
+
+    spans = sorted(((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True)
+    for start, end, new_text in spans:
+        text = text[:start] + new_text + text[end:]
+    return text
