@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .codes import CODE_TOKEN, normalize
 from .codeset import CodeSet
@@ -34,9 +35,15 @@ def token_at(line_text: str, character: int) -> tuple[str, int, int] | None:
     return None
 
 
-def describe_code(code: str, codeset: CodeSet, others: list[CodeSet], note: str | None = None,
-                  suggest=None) -> str:
+def describe_code(code: str, codeset: CodeSet, others, note: str | None = None, suggest=None) -> str:
     """Markdown for a code, or for why it is not one in this code set."""
+    return _describe_code(code, codeset, tuple(others), note, suggest)
+
+
+@lru_cache(maxsize=4096)
+def _describe_code(code: str, codeset: CodeSet, others: tuple[CodeSet, ...], note: str | None,
+                   suggest) -> str:
+    """Cached: a coder hovers the same few codes again and again, and code sets never change."""
     info = codeset.get(code)
     if info is None:
         lines = [f"### {code}", "", f"Not a code in {codeset.label}."]

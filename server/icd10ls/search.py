@@ -64,6 +64,10 @@ ABBREVIATIONS = {
 }
 
 _WORD = re.compile(r"[a-z0-9]+")
+# When too few entries share the query's words, entries sharing only some are
+# scored too, up to this many: beyond it a search would score most of the index
+# to fill the last places of a long list.
+_MAX_RELAXED = 5000
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ives", "ive", "ical", "ics", "ic", "ies", "es", "ed", "ing",
              "ity", "s", "y", "e")
 
@@ -226,7 +230,7 @@ class SearchIndex:
             # Too few entries have every word: also take those missing one word.
             counts = Counter(doc for docs in candidate_sets for doc in docs)
             candidates = {doc for doc, count in counts.items() if count >= len(candidate_sets) - 1}
-            if len(candidates) < limit:
+            if len(candidates) < limit and len(counts) <= _MAX_RELAXED:
                 candidates = set(counts)
         ids = list(candidates)
         results = process.extract(scored_query, [self.texts[d] for d in ids], scorer=fuzz.token_set_ratio,

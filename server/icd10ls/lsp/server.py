@@ -25,7 +25,8 @@ from .service import FIX_ALL_KIND, DocumentState, LanguageService
 
 log = logging.getLogger("icd10ls")
 
-DEBOUNCE_SECONDS = 0.05
+DEBOUNCE_SECONDS = 0.03
+WARM_UP_DELAY_SECONDS = 1.5
 LOOKUP_COMMAND = "icd10ls.server.lookup"
 SEARCH_COMMAND = "icd10ls.server.search"
 CODESET_COMMAND = "icd10ls.server.codeSetInfo"
@@ -40,8 +41,8 @@ class Icd10LanguageServer(LanguageServer):
         self.states: dict[str, DocumentState] = {}
         self.pending: dict[str, asyncio.Task] = {}
         self._service: LanguageService | None = None
-        self.client_settings: dict = {}
         self.pull_diagnostics = False
+        self.first_published = threading.Event()
 
     @property
     def service(self) -> LanguageService:
@@ -84,6 +85,7 @@ class Icd10LanguageServer(LanguageServer):
             return
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, diagnostics=state.diagnostics, version=state.version))
+        self.first_published.set()
 
     def recheck_all(self) -> None:
         self.states.clear()
@@ -143,7 +145,11 @@ def initialized(ls: Icd10LanguageServer, params: types.InitializedParams) -> Non
 
 
 def _warm_up(ls: Icd10LanguageServer) -> None:
-    """Load every code set and the latest search index off the request path."""
+    """Load every code set and the latest search index off the request path.
+
+    It waits for the first diagnostics (or a moment of quiet) so that building
+    the search index does not compete with them for the interpreter."""
+    ls.first_published.wait(timeout=WARM_UP_DELAY_SECONDS)
     try:
         store = ls.service.store
         for source in store.sources():
@@ -233,6 +239,7 @@ def did_close(ls: Icd10LanguageServer, params: types.DidCloseTextDocumentParams)
 @safe(lambda: types.RelatedFullDocumentDiagnosticReport(items=[]))
 def pull_diagnostics(ls: Icd10LanguageServer, params: types.DocumentDiagnosticParams):
     state = ls.state(params.text_document.uri)
+    ls.first_published.set()
     return types.RelatedFullDocumentDiagnosticReport(items=state.diagnostics if state else [])
 
 

@@ -20,7 +20,7 @@ from ..codeset import CodeSet
 from ..completion import Candidate, complete
 from ..describe import describe, to_markdown
 from ..encounter import EncounterFile, Span, parse
-from ..findings import Finding, Fix, Severity
+from ..findings import Finding, Fix, Severity, TextEdit
 from ..hover import describe_code, hover
 from ..rules.engine import state_for
 from ..settings import Settings, find_config, load_toml, merge
@@ -131,7 +131,7 @@ class LanguageService:
             source=SOURCE,
             message=finding.message,
             related_information=related or None,
-            data=finding.to_data(),
+            data=fix_data(finding.fixes) if finding.fixes else None,
         )
 
     # -- hover -------------------------------------------------------------------
@@ -321,14 +321,31 @@ def _shorten(title: str, limit: int = 60) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
-def _fixes_of(diagnostic: types.Diagnostic) -> list[Fix]:
-    data = diagnostic.data
-    if not isinstance(data, dict):
+def fix_data(fixes: list[Fix]) -> dict:
+    """The fixes of a finding, compactly, for `Diagnostic.data`.
+
+    Every diagnostic of a document travels on each change, so only what a code
+    action needs goes here: per fix its title, edits as
+    `[line, start, end, new text, whole line]`, and the safe/preferred flags.
+    """
+    return {"fixes": [[fix.title, [[e.span.line, e.span.start, e.span.end, e.new_text, int(e.whole_line)]
+                                   for e in fix.edits], int(fix.safe), int(fix.preferred)] for fix in fixes]}
+
+
+def fixes_from_data(data: object) -> list[Fix]:
+    """Read `fix_data` back; anything malformed (a client may echo data back changed) gives no fixes."""
+    if not isinstance(data, dict) or not isinstance(data.get("fixes"), list):
         return []
     try:
-        return Finding.from_data(data).fixes
-    except (KeyError, TypeError, ValueError):
+        return [Fix(str(title), tuple(TextEdit(Span(int(line), int(start), int(end)), str(text), bool(whole))
+                                      for line, start, end, text, whole in edits), bool(safe), bool(preferred))
+                for title, edits, safe, preferred in data["fixes"]]
+    except (TypeError, ValueError):
         return []
+
+
+def _fixes_of(diagnostic: types.Diagnostic) -> list[Fix]:
+    return fixes_from_data(diagnostic.data)
 
 
 def _suggest(codeset: CodeSet, code: str) -> list[str]:
