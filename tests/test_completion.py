@@ -65,3 +65,8 @@ def test_keys_and_values(cs2026):
 def test_nothing_sensible_to_offer_gives_nothing_or_harmless_items(cs2026, search, line, character):
     found = complete(line, character, cs2026, search=search)
     assert all(0 <= c.start <= c.end <= len(line) for c in found)
+
+
+@pytest.mark.parametrize("line", ["dx: E11.22 ", "dx: E11.22 Type 2 diab", "dx: E11.22 poa=", "E11.22 diab ckd"])
+def test_nothing_replaces_a_finished_code(cs2026, search, line):
+    assert complete(line, len(line), cs2026, search=search) == []

@@ -15,7 +15,10 @@ from pathlib import Path
 
 from . import __version__
 from .codes import normalize
-from .store import DataError, DataStore, default_store
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .store import DataStore
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
 
@@ -174,7 +177,7 @@ def cmd_serve(args: argparse.Namespace, store: DataStore) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(include_check: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="icd10ls", description="ICD-10-CM code sets, encounter checks "
                                      "and a language server for coders.")
     parser.add_argument("--version", action="version", version=f"icd10ls {__version__}")
@@ -220,21 +223,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=2087)
     serve.set_defaults(handler=cmd_serve)
 
-    try:
+    if include_check:
         from . import check_command
-    except ImportError:  # pragma: no cover - during development only
-        check_command = None
-    if check_command is not None:
+
         check_command.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    # `serve` must answer the editor quickly: it does not need the checker's
+    # command-line machinery, which the language server imports when first used.
+    command = next((word for word in argv if not word.startswith("-")), None)
+    parser = build_parser(include_check=command != "serve")
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    from .store import DataError, default_store
+
     try:
         store = default_store() if getattr(args, "command", None) != "serve" else None
         return args.handler(args, store)

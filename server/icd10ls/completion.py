@@ -44,6 +44,10 @@ _PARTIAL_CODE = re.compile(
 )
 
 
+# A code followed by a blank: the cursor is in the poa flag or the free text.
+_FINISHED_CODE = re.compile(r"[A-Za-z](?:[0-9][0-9A-Za-z]|[A-Za-z][0-9])(?:\.?[0-9A-Za-z]{0,4})?\.?\s")
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     label: str
@@ -93,6 +97,8 @@ def complete(line_text: str, character: int, codeset: CodeSet | None, *, limit: 
         return []
     if codeset is None:
         return []
+    if _FINISHED_CODE.match(typed):
+        return []  # past the code: poa= and free text, which completion must not replace
     if _PARTIAL_CODE.fullmatch(typed) or typed == "":
         return _codes(typed, start, character, codeset, limit) if typed else []
     if search is not None and len(typed.strip()) >= 2:

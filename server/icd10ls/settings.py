@@ -1,9 +1,10 @@
 """User settings: which rules run and how loud, which code set, what the editor shows.
 
-Settings come from three places that are merged in this order: the defaults,
-a workspace file `icd10ls.toml` (found upward from the checked file), and the
-most specific source (command-line flags, or the editor's settings sent to the
-language server).  A setting that cannot be read is never dropped silently: it
+Settings come from three places.  On the command line they are merged as
+defaults < `icd10ls.toml` (found upward from the checked file) < flags.  In the
+editor they are merged as defaults < the editor's settings < `icd10ls.toml`:
+the project's file wins, so that the editor and `icd10ls check` in CI agree
+on a project's files.  A setting that cannot be read is never dropped silently: it
 is returned as a problem, for the CLI to print (exit 2) and the language
 server to show.
 
@@ -25,7 +26,6 @@ The editor's settings (`icd10ls.*` in VS Code) have the shape
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -125,7 +125,9 @@ class Settings:
 _CLIENT_KEYS: dict[str, tuple[str, Any, str | None]] = {}
 
 # Keys the VS Code extension sends for its own use (server path, tracing).
-_IGNORED_CLIENT_KEYS = frozenset({"trace", "server", "serverPath", "python", "enable"})
+# Keys of the editor's `icd10ls` section that are for the extension, not the server.
+_IGNORED_CLIENT_KEYS = frozenset({"trace", "server", "serverPath", "python", "enable", "interpreter",
+                                  "serverCommand"})
 
 
 def _put(values: dict[str, Any], name: str, value: Any) -> None:
@@ -236,10 +238,12 @@ def load_toml(path: str | Path) -> tuple[Settings, list[str]]:
     if len(raw) > MAX_CONFIG_BYTES:
         return Settings(), [f"{path}: larger than 1 MB, which no settings file is"]
     try:
+        import tomllib  # only when a project file exists: it is slow to import
+
         document = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         return Settings(), [f"{path}: not UTF-8 text"]
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # tomllib.TOMLDecodeError
         return Settings(), [f"{path}: not valid TOML ({error})"]
     return settings_from_toml(document, str(path))
 

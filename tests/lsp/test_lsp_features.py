@@ -261,3 +261,26 @@ async def test_out_of_range_and_surrogate_positions(client: LanguageClient, posi
     uri = await open_document(client, "😀 dx: E11.9\n")
     result = await client.text_document_hover_async(types.HoverParams(text_document=doc(uri), position=position))
     assert result is None or result.contents.value
+
+
+async def test_a_code_set_year_that_is_not_installed_is_reported_and_dropped(client: LanguageClient):
+    uri = await open_document(client, "date: 2026-01-05\ndx: E11.2\n")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"icd10ls": {"codeSetYear": 2030}}))
+    for _ in range(40):
+        if client.messages:
+            break
+        await client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
+    assert "2030 is not installed" in client.messages[0].message
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert "non-billable" in codes_of(client.diagnostics[uri])
+    hover = await client.text_document_hover_async(types.HoverParams(text_document=doc(uri), position=at(1, 6)))
+    assert "FY2026" in hover.contents.value
+
+
+async def test_formatting_leaves_unknown_codes_as_typed(client: LanguageClient):
+    text = "date: 2026-01-05\ndx: t07a\ndx: e1399\ndx: e119\n"
+    uri = await open_document(client, text)
+    edits = await client.text_document_formatting_async(types.DocumentFormattingParams(
+        text_document=doc(uri), options=types.FormattingOptions(tab_size=4, insert_spaces=True)))
+    assert apply_edits(text, edits) == "date: 2026-01-05\ndx: t07a\ndx: e1399\ndx: E11.9\n"

@@ -13,15 +13,21 @@ import logging
 import sys
 import threading
 import traceback
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..settings import Settings
-from ..store import DataStore
 from .documents import adopt
-from .service import FIX_ALL_KIND, DocumentState, LanguageService
+
+if TYPE_CHECKING:
+    from .service import DocumentState, LanguageService
+
+# The engine (rules, code sets) is imported on first use, not before
+# `initialize` is answered: an editor waits for that answer.
+FIX_ALL_KIND = "source.fixAll.icd10ls"
 
 log = logging.getLogger("icd10ls")
 
@@ -40,15 +46,21 @@ class Icd10LanguageServer(LanguageServer):
         super().__init__("icd10ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.states: dict[str, DocumentState] = {}
         self.pending: dict[str, asyncio.Task] = {}
-        self._service: LanguageService | None = None
+        self._service: "LanguageService | None" = None
+        self._service_lock = threading.Lock()
+        self._settings = Settings()
         self.pull_diagnostics = False
         self.first_published = threading.Event()
 
     @property
-    def service(self) -> LanguageService:
-        if self._service is None:
-            self._service = LanguageService(DataStore())
-        return self._service
+    def service(self) -> "LanguageService":
+        with self._service_lock:
+            if self._service is None:
+                from ..store import DataStore
+                from .service import LanguageService
+
+                self._service = LanguageService(DataStore(), self._settings)
+            return self._service
 
     def state(self, uri: str) -> DocumentState | None:
         """The analysed document, re-analysed if the workspace holds a newer version."""
@@ -71,7 +83,12 @@ class Icd10LanguageServer(LanguageServer):
 
     def apply_settings(self, mapping: dict | None) -> None:
         settings, problems = Settings.from_mapping(mapping or {})
-        self.service.settings = settings
+        if settings.year is not None:
+            settings, year_problems = self.service.without_missing_year(settings, "codeSetYear")
+            problems += year_problems
+        self._settings = settings
+        if self._service is not None:
+            self._service.settings = settings
         if problems:
             self.window_show_message(types.ShowMessageParams(
                 type=types.MessageType.Warning,
@@ -145,10 +162,17 @@ def initialized(ls: Icd10LanguageServer, params: types.InitializedParams) -> Non
 
 
 def _warm_up(ls: Icd10LanguageServer) -> None:
-    """Load every code set and the latest search index off the request path.
+    """Get the engine ready off the request path.
 
-    It waits for the first diagnostics (or a moment of quiet) so that building
-    the search index does not compete with them for the interpreter."""
+    First what the first diagnostics need (the engine and the latest code set),
+    while the editor is still sending the first document; then, once those
+    diagnostics are out (or after a moment of quiet), the other code sets and
+    the search index, which would otherwise compete with them."""
+    try:
+        ls.service.store.latest()
+        from .. import checker  # noqa: F401 - imported now rather than on the first request
+    except Exception as error:  # noqa: BLE001
+        log.error("loading the latest code set failed: %s", error)
     ls.first_published.wait(timeout=WARM_UP_DELAY_SECONDS)
     try:
         store = ls.service.store

@@ -9,7 +9,7 @@ to workspace edits, candidates to completion items.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -99,9 +99,21 @@ class LanguageService:
         cached = self._configs.get(config)
         if cached is None or cached[0] != stamp:
             project, problems = load_toml(config)
+            project, year_problem = self.without_missing_year(project, str(config))
+            problems += year_problem
             cached = self._configs[config] = (stamp, project, problems)
             self.config_problems.extend(problems)
         return merge(self.settings, cached[1])
+
+    def without_missing_year(self, settings: Settings, where: str) -> tuple[Settings, list[str]]:
+        """Drop a forced fiscal year that is not installed, with a message: every encounter
+        would otherwise fail to check."""
+        if settings.year is None or settings.year in self.store.fiscal_years():
+            return settings, []
+        installed = ", ".join(f"FY{y}" for y in self.store.fiscal_years())
+        return (replace(settings, year=None),
+                [f"{where}: code set year {settings.year} is not installed (installed: {installed}); "
+                 "each encounter's date chooses the code set instead"])
 
     def codeset_for_line(self, state: DocumentState, line: int) -> tuple[CodeSet | None, str | None]:
         """The code set the rules use for the encounter on `line` (the latest outside encounters)."""
@@ -151,7 +163,7 @@ class LanguageService:
         line, character = position_to_engine(state.lines, position)
         text = state.lines[line] if state.lines else ""
         codeset, _note = self.codeset_for_line(state, line)
-        limit = self.settings.completion_limit
+        limit = self.settings_for(state.uri).completion_limit
         from ..search import index_for
 
         search = (lambda q, n: index_for(codeset).search(q, n)) if codeset is not None else None
@@ -248,7 +260,7 @@ class LanguageService:
 
     # -- inlay hints, symbols, folding, formatting -------------------------------------
     def inlay_hints(self, state: DocumentState, range_: types.Range) -> list[types.InlayHint]:
-        if not self.settings.inlay_hints:
+        if not self.settings_for(state.uri).inlay_hints:
             return []
         hints = []
         for encounter in state.file.encounters:
@@ -273,14 +285,15 @@ class LanguageService:
         for number, encounter in enumerate(state.file.encounters, 1):
             whole = self._lines_range(state, encounter.start_line, encounter.end_line)
             name = f"encounter {encounter.id}" if encounter.id else f"encounter #{number}"
-            detail = " · ".join(str(x) for x in (encounter.date, encounter.effective_setting) if x)
+            setting = encounter.setting or self.settings_for(state.uri).default_setting
+            detail = " · ".join(str(x) for x in (encounter.date, setting) if x)
             children = []
             for dx in encounter.diagnoses:
                 code_range = span_to_range(state.lines, dx.code_span)
                 children.append(types.DocumentSymbol(
                     name=dx.code or dx.raw_code or "(no code)", kind=types.SymbolKind.Constant,
                     range=self._lines_range(state, dx.line, dx.line), selection_range=code_range,
-                    detail=("principal" if encounter.effective_setting == "inpatient" else "first-listed")
+                    detail=("principal" if setting == "inpatient" else "first-listed")
                     if dx.index == 0 else None))
             selection = span_to_range(state.lines, encounter.id_span) if encounter.id_span else \
                 self._lines_range(state, encounter.start_line, encounter.start_line)
@@ -294,11 +307,15 @@ class LanguageService:
                 for e in state.file.encounters if e.end_line > e.start_line]
 
     def formatting(self, state: DocumentState) -> list[types.TextEdit]:
+        """Write each known code in canonical form; an unknown code is left as typed, since
+        moving its dot (`T07A` to `T07.A`) would only disguise the mistake."""
         edits = []
         for encounter in state.file.encounters:
+            codeset, _note = self.codeset_for_line(state, encounter.start_line)
             for dx in encounter.diagnoses:
-                if dx.code is not None and dx.raw_code != dx.code:
-                    edits.append(types.TextEdit(range=span_to_range(state.lines, dx.code_span), new_text=dx.code))
+                if dx.code is None or dx.raw_code == dx.code or codeset is None or codeset.get(dx.code) is None:
+                    continue
+                edits.append(types.TextEdit(range=span_to_range(state.lines, dx.code_span), new_text=dx.code))
         return edits
 
     def _lines_range(self, state: DocumentState, first: int, last: int) -> types.Range:
