@@ -16,8 +16,12 @@ from .common import MIB, Config, Spec, at_most, join_notes, median
 from .documents import encounter_file, query_file
 
 NAME = "memory"
+# Issue #6 sets no number for the server; issue #2 asks for resident memory with
+# both years "well under the 185 MiB simple_icd_10_cm takes for one year".  The
+# engine alone is held to 120 MiB (row 2e); the server, which also holds pygls
+# and the search index, to 150 MiB: a fifth under that peer figure.
 MEMORY = Spec("memory", "server RSS, both years loaded", "MiB", "bare pygls server",
-              (at_most("ours", 120, "≤ 120 MiB"),))
+              (at_most("ours", 150, "≤ 150 MiB"),))
 SPECS = (MEMORY,)
 
 
