@@ -48,6 +48,14 @@ def change(client: LanguageClient, uri: str, version: int, line: int, start: int
             text=text)]))
 
 
+async def replace_text(client: LanguageClient, uri: str, version: int, text: str):
+    """Send the whole new text as version `version` and wait for its diagnostics."""
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    return await wait_for_diagnostics(client, uri, version)
+
+
 def codes_of(diagnostics) -> list[str]:
     return sorted(str(d.code) for d in diagnostics)
 

@@ -224,11 +224,16 @@ def did_open(ls: Icd10LanguageServer, params: types.DidOpenTextDocumentParams) -
 @safe()
 def did_change(ls: Icd10LanguageServer, params: types.DidChangeTextDocumentParams) -> None:
     uri = params.text_document.uri
-    previous = ls.pending.pop(uri, None)
-    if previous is not None:
-        previous.cancel()
+    _cancel_pending(ls, uri)
     if not ls.pull_diagnostics:
         ls.pending[uri] = asyncio.ensure_future(_publish_later(ls, uri, params.text_document.version))
+
+
+def _cancel_pending(ls: Icd10LanguageServer, uri: str) -> None:
+    """Forget a debounced publication that a newer change or a close makes stale."""
+    task = ls.pending.pop(uri, None)
+    if task is not None:
+        task.cancel()
 
 
 async def _publish_later(ls: Icd10LanguageServer, uri: str, version: int) -> None:
@@ -250,9 +255,7 @@ async def _publish_later(ls: Icd10LanguageServer, uri: str, version: int) -> Non
 @safe()
 def did_close(ls: Icd10LanguageServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
-    task = ls.pending.pop(uri, None)
-    if task is not None:
-        task.cancel()
+    _cancel_pending(ls, uri)
     ls.states.pop(uri, None)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
