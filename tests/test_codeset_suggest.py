@@ -67,3 +67,12 @@ def test_lookup_prints_the_suggestions(cs2026, capsys):
     assert err[0] == "I1O is not a code in ICD-10-CM FY2026" and err[1].startswith("did you mean: I10")
     assert main(["lookup", "E12.12", "--format", "json"]) == 1
     assert '"E11.22"' in capsys.readouterr().out
+
+
+def test_same_code_only_repairs_case_spaces_and_the_dot(cs2026):
+    from icd10ls.suggest import same_code
+
+    assert same_code(cs2026, " e11.22 ") == "E11.22"
+    assert same_code(cs2026, "E1122") == "E11.22"
+    assert same_code(cs2026, "I1/0") is None
+    assert same_code(cs2026, "A-00") is None

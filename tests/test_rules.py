@@ -469,3 +469,15 @@ def test_encounters_use_their_own_code_set():
     result = check_text(text)
     assert [s.codeset.fiscal_year for s in result.selections] == [2025, 2026]
     assert [f.span.line for f in of(result, "non-billable")] == [6]
+
+
+def test_code_first_is_satisfied_when_a_named_condition_already_comes_first():
+    # G20.A1 is the underlying condition of F02.80 and is listed first; a second
+    # Parkinson code after the manifestation does not make the order wrong.
+    assert "code-first" not in rules_of(run("G20.A1", "F02.80", "G20.A2"))
+    assert "code-first" in rules_of(run("F02.80", "G20.A1", "G20.A1"))
+
+
+def test_sequela_first_is_satisfied_when_a_condition_already_comes_first():
+    assert "sequela-first" not in rules_of(run("A00.0", "S55.891S", "A00.0"))
+    assert "sequela-first" in rules_of(run("S55.891S", "A00.0"))

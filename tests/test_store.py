@@ -177,15 +177,20 @@ SMALL = b"""<?xml version="1.0" encoding="utf-8"?>
 """
 
 
+def small_bundled(directory: Path, xml: bytes = SMALL) -> Path:
+    """`directory` made a bundled data directory holding one FY2026 code set (SMALL by default)."""
+    directory.mkdir(exist_ok=True)
+    (directory / "small.xml.xz").write_bytes(lzma.compress(xml))
+    (directory / "codesets.json").write_text(json.dumps({"format": 1, "codesets": [{
+        "file": "small.xml.xz", "fiscal_year": 2026, "effective": "2025-10-01",
+        "sha256_uncompressed": hashlib.sha256(xml).hexdigest()}]}))
+    return directory
+
+
 @pytest.fixture
 def small(tmp_path, monkeypatch):
     """A one-category code set in its own bundled directory, and a count of its compiles."""
-    bundled = tmp_path / "bundled"
-    bundled.mkdir()
-    (bundled / "small.xml.xz").write_bytes(lzma.compress(SMALL))
-    (bundled / "codesets.json").write_text(json.dumps({"format": 1, "codesets": [{
-        "file": "small.xml.xz", "fiscal_year": 2026, "effective": "2025-10-01",
-        "sha256_uncompressed": hashlib.sha256(SMALL).hexdigest()}]}))
+    bundled = small_bundled(tmp_path / "bundled")
     compiles = []
     real_compile = store_module.compile_tabular
     monkeypatch.setattr(store_module, "compile_tabular", lambda data: compiles.append(1) or real_compile(data))

@@ -2,10 +2,10 @@
 
 Exit status: 0 when no error or warning was found, 1 when some were, 2 for a
 usage error, a settings file that cannot be read, or a file that could not be
-checked (unreadable, binary, not UTF-8, larger than 20 MB).  2 wins over 1:
-a run that skipped a file has not checked everything, and CI must not pass
-it.  Files that cannot be read are reported on stderr and the run goes on
-with the others.
+checked (unreadable, binary, not UTF-8, larger than 20 MB, or a FIFO or device
+found in a directory).  2 wins over 1: a run that skipped a file has not
+checked everything, and CI must not pass it.  Files that cannot be read are
+reported on stderr and the run goes on with the others.
 """
 
 from __future__ import annotations
@@ -266,7 +266,7 @@ def _collect(paths: list[str]) -> Iterator[tuple[Document, str | None]]:
         if is_dir:
             found = sorted(_walk(path, set()), key=lambda p: str(p))
             for file in found:
-                yield _read_file(str(file), file)
+                yield _read_file(str(file), file, regular_only=True)
         else:
             yield _read_file(given, path)
 
@@ -313,9 +313,15 @@ def _decode(display: str, raw: bytes, path: Path | None) -> tuple[Document, str 
     return document, None
 
 
-def _read_file(display: str, path: Path) -> tuple[Document, str | None]:
+def _read_file(display: str, path: Path, regular_only: bool = False) -> tuple[Document, str | None]:
+    """Read one file.  `regular_only` for files found in a directory: a FIFO, socket or device
+    named *.enc there is refused without being opened (reading a FIFO waits for a writer forever);
+    one named on the command line is read, as `icd10ls check <(...)` gives a pipe."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if regular_only and not stat.S_ISREG(info.st_mode):
+            return Document(display, path), f"{display}: not a regular file (a FIFO, socket or device); not checked"
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             return Document(display, path), f"{display}: larger than 20 MB ({size // (1024 * 1024)} MB); not checked"
         with path.open("rb") as stream:

@@ -246,9 +246,8 @@ class DataStore:
             raise DataError(f"{effective.isoformat()} is not in FY{fiscal_year}, the year the file declares")
         self._check_plausible(compiled, fiscal_year, path)
         target_name = f"icd10cm-tabular-{fiscal_year}-{effective.month:02d}.xml.xz"
-        self.user_dir.mkdir(parents=True, exist_ok=True)
         target = self.user_dir / target_name
-        _atomic_write(target, lzma.compress(data, preset=6))
+        # Read what is there before writing anything: an unreadable list stops the install untouched.
         entries = [s for s in _read_manifest(self.user_dir, "user") if s.path.name != target_name]
         source = Source(target, fiscal_year, effective, f"FY{fiscal_year} update of {effective.isoformat()}",
                         hashlib.sha256(data).hexdigest(), "user")
@@ -256,13 +255,29 @@ class DataStore:
         manifest = {"format": 1, "codesets": [
             {"file": s.path.name, "fiscal_year": s.fiscal_year, "effective": s.effective.isoformat(),
              "release": s.release, "sha256_uncompressed": s.sha256} for s in entries]}
-        _atomic_write(self.user_dir / _MANIFEST, json.dumps(manifest, indent=2).encode())
+        try:
+            previous = target.read_bytes() if target.is_file() else None
+            self.user_dir.mkdir(parents=True, exist_ok=True)
+            _atomic_write(target, lzma.compress(data, preset=6))
+            try:
+                _atomic_write(self.user_dir / _MANIFEST, json.dumps(manifest, indent=2).encode())
+            except OSError:
+                # The list still describes the release file as it was: put that back.
+                with contextlib.suppress(OSError):
+                    if previous is None:
+                        target.unlink()
+                    else:
+                        _atomic_write(target, previous)
+                raise
+        except OSError as error:
+            raise DataError(f"cannot install into {self.user_dir}: {error.strerror or error}") from None
         self._sources = None
         return source
 
     def _check_plausible(self, compiled: CompiledTabular, fiscal_year: int, path: Path) -> None:
         count = len(compiled.billable_codes)
-        reference = [s for s in self.sources() if s.origin == "bundled"]
+        # The bundled releases, even those a user's copy of the same release replaces in `sources()`.
+        reference = _read_manifest(self.bundled_dir, "bundled")
         if not reference:
             return
         nearest = min(reference, key=lambda s: abs(s.fiscal_year - fiscal_year))

@@ -68,8 +68,11 @@ def suggest(codeset: CodeSet, text: str, limit: int = 5) -> list[str]:
 
 
 def same_code(codeset: CodeSet, text: str) -> str | None:
-    """The code `text` is, once spaces, dots and case are set right; None if none."""
-    bare = _bare(text)
+    """The code `text` is, once spaces, dots and case are set right; None if none.
+
+    Only those: a slash or a dash may be a typo for a character, so `I1/0` is
+    not silently taken for `I10`."""
+    bare = re.sub(r"[\s.]", "", text).upper()
     if 3 <= len(bare) <= 7 and bare.isascii() and bare.isalnum():
         code = dotted(bare)
         if code in codeset:

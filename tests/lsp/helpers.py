@@ -24,19 +24,20 @@ async def open_document(client: LanguageClient, text: str, uri: str | None = Non
 
 
 async def wait_for_diagnostics(client: LanguageClient, uri: str, version: int, timeout: float = 20.0):
-    """Wait until diagnostics for exactly this version of the document have arrived."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        if client.published_versions.get(uri) == version:
-            return client.diagnostics.get(uri, [])
-        remaining = deadline - asyncio.get_running_loop().time()
-        if remaining <= 0:
+    """Wait until diagnostics for exactly this version of the document have arrived.
+
+    This polls what the client recorded.  It must not wait on `client.wait_for_notification`
+    with a timeout: pytest-lsp keeps the future a timeout cancels, the next notification then
+    fails to set its result (InvalidStateError), and the client reports that as a server
+    error on whatever request is pending, failing an unrelated step of the test.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while client.published_versions.get(uri) != version:
+        if loop.time() >= deadline:
             raise TimeoutError(f"no diagnostics for {uri} version {version}")
-        try:
-            await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS),
-                                   timeout=min(remaining, 2))
-        except asyncio.TimeoutError:
-            pass
+        await asyncio.sleep(0.005)
+    return client.diagnostics.get(uri, [])
 
 
 def change(client: LanguageClient, uri: str, version: int, line: int, start: int, end: int, text: str) -> None:

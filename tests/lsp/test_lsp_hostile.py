@@ -28,7 +28,7 @@ def summary_of_check(text: str) -> list[tuple]:
     lines = result.file.lines
 
     def units(line: int, character: int) -> int:
-        return len(lines[line][:character].encode("utf-16-le")) // 2
+        return len(lines[line][:character].encode("utf-16-le", "surrogatepass")) // 2
 
     return sorted((f.span.line, units(f.span.line, f.span.start), f.span.line, units(f.span.line, f.span.end),
                    f.rule, f.message) for f in result.findings)

@@ -4,12 +4,13 @@ and every diagnostics it publishes are `icd10ls check` on that very version of t
 Two runs: one with a fixed seed, one with a fresh seed each time (printed, and shown by
 pytest when the run fails; set ICD10LS_STRESS_SEED to replay it, and
 ICD10LS_STRESS_OPERATIONS for a longer soak).  Each run mixes 400 operations on two
-documents: incremental edits at random places (emoji, CRLF, a lone CR, line breaks
-inserted inside lines, deletions across lines), whole-document changes, hovers,
-completions and formatting at random positions (some past the end of the line or the
-document), close and reopen, and pauses that wait for the diagnostics of the current
+documents: incremental edits at random places (emoji, a lone surrogate, CRLF, a lone CR,
+line breaks inserted inside lines, deletions across lines), whole-document changes,
+hovers, completions and formatting at random positions (some past the end of the line or
+the document), close and reopen, and pauses that wait for the diagnostics of the current
 version.  The client records every publication, so a document that ever received
-another's diagnostics, or diagnostics of another version, fails the run.
+another's diagnostics, or diagnostics of another version, fails the run; so does a
+failure the server swallowed and logged.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ SEED = int(os.environ.get("ICD10LS_STRESS_SEED") or random.SystemRandom().randra
 
 PIECES = [
     "E11.2", "e1122", "x", " ", "\t", "\n", "\r\n", "\r", "\r\n\r\n", "\U0001f600", "\U0001f469\u200d\u2695\ufe0f",
-    "\u00e9", "\u2028", "\x00", "#", ":", "poa=Y", " poa=Q", "dx: ", "dx: A15.4\n", "dx: A15.7\n",
+    "\u00e9", "\u2028", "\x00", "\ud800", "#", ":", "poa=Y", " poa=Q", "dx: ", "dx: A15.4\n", "dx: A15.7\n",
     "# allow: excludes1", "date: 2025-02-30\n", "date: 2026-01-15\r\n", "date: 2024-11-02\n",
     "setting: inpatient\n", "encounter B-1\n", "T07A\n", "S52.521", "G20.A1\nF02.80\n", "I10\nI10\n",
 ]

@@ -15,7 +15,8 @@ from ..encounter import Span
 def utf16_length(text: str) -> int:
     if text.isascii():
         return len(text)
-    return len(text.encode("utf-16-le")) // 2
+    # A lone surrogate (JSON can carry one, e.g. "\ud800") is one unit, as in from_client_character.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def to_client_character(line_text: str, character: int) -> int:

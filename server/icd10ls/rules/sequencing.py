@@ -93,6 +93,8 @@ def code_first(ctx: EncounterContext) -> None:
     for i, (dx, facts) in enumerate(items):
         if not facts.flags & CODE_FIRST:
             continue
+        if any(_names(facts, earlier.code) is not None for _, earlier in items[:i]):
+            continue  # a condition the note names is already listed before it
         for later_dx, later in items[i + 1:]:
             hit = _names(facts, later.code)
             if hit is None:
@@ -145,6 +147,8 @@ def sequela_first(ctx: EncounterContext) -> None:
     for i, (dx, facts) in enumerate(items):
         if not facts.flags & SEQUELA:
             continue
+        if any(_is_condition(f) for _, f in items[:i]):
+            continue  # a condition, the likely residual one, already comes first
         later = next(((d, f) for d, f in items[i + 1:] if _is_condition(f)), None)
         if later is None:
             continue
