@@ -57,7 +57,7 @@ def measure(cfg: Config) -> list:
     from icd10ls.store import DataStore
 
     store = DataStore()
-    codesets = [store.load(source) for source in store.sources()]
+    codesets = store.codesets()
     latest = store.latest()
     missing = [code for code in CODES if latest.get(code) is None]
     if missing:

@@ -69,7 +69,7 @@ def cmd_lookup(args: argparse.Namespace, store: DataStore) -> int:
     if info is None:
         message = f"{code} is not a code in {codeset.label}"
         hints = _suggestions(codeset, code)
-        years = [c.fiscal_year for c in _all_codesets(store) if c.get(code) is not None]
+        years = [c.fiscal_year for c in store.codesets() if c.get(code) is not None]
         if years:
             message += f" (it is in FY{', FY'.join(map(str, years))})"
         if args.format == "json":
@@ -80,7 +80,7 @@ def cmd_lookup(args: argparse.Namespace, store: DataStore) -> int:
             if hints:
                 print("did you mean: " + ", ".join(hints), file=sys.stderr)
         return EXIT_NOT_FOUND
-    description = describe(codeset, info, _all_codesets(store))
+    description = describe(codeset, info, store.codesets())
     if args.format == "json":
         payload = description.to_dict()
         payload["found"] = True
@@ -95,15 +95,9 @@ def cmd_lookup(args: argparse.Namespace, store: DataStore) -> int:
     return EXIT_OK
 
 
-def _all_codesets(store: DataStore):
-    return [store.load(source) for source in store.sources()]
-
-
 def _suggestions(codeset, code: str) -> list[str]:
-    try:
-        from .suggest import suggest
-    except ImportError:  # pragma: no cover - suggest ships with the rules engine
-        return []
+    from .suggest import suggest
+
     return suggest(codeset, code)
 
 

@@ -192,13 +192,6 @@ class CodeSet:
     def chapters(self) -> list[int]:
         return [i for i, k in enumerate(self._kinds) if k == KIND_CHAPTER]
 
-    def is_placeholder_node(self, node: int) -> bool:
-        return node in self._placeholders
-
-    @cached_property
-    def _placeholders(self) -> frozenset[int]:
-        return frozenset(self.compiled.placeholders)
-
     # -- codes -------------------------------------------------------------
     def get(self, text: str) -> CodeInfo | None:
         """The code (canonical, with or without a 7th character), or None if not in this set."""
@@ -284,9 +277,6 @@ class CodeSet:
 
     def needs_seventh(self, node: int) -> bool:
         return self._kinds[node] == KIND_DIAG and not self._children[node] and self.seventh_characters(node) is not None
-
-    def __hash__(self) -> int:
-        return id(self)
 
 
 @lru_cache(maxsize=65536)

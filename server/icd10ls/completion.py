@@ -36,6 +36,7 @@ HEADER_VALUES = {
 _KEY_PREFIX = re.compile(r"^\s*([A-Za-z]*)$")
 _HEADER_VALUE = re.compile(r"^\s*(setting|sex)\s*:\s*(\S*)$", re.IGNORECASE)
 _DX_VALUE = re.compile(r"^\s*dx\s*:\s*(.*)$", re.IGNORECASE)
+_SINGLE_TOKEN = re.compile(r"^\s*(\S+)$")
 # The start of a code: a letter alone, or a letter and a digit (or two letters and
 # a digit, as in QA0) with what may follow.  Plain words such as "acne" or "uti"
 # are not code prefixes; they go to word search.
@@ -85,22 +86,15 @@ def complete(line_text: str, character: int, codeset: CodeSet | None, *, limit: 
         typed = value.group(2)
         return [Candidate(v, v, character - len(typed), character, "value", detail)
                 for v, detail in HEADER_VALUES[value.group(1).lower()] if v.lower().startswith(typed.lower())]
-    dx = _DX_VALUE.match(before)
-    token_match = re.match(r"^\s*(\S+)$", before)
-    if dx is not None:
-        typed = dx.group(1)
-        start = character - len(typed)
-    elif token_match is not None:
-        typed = token_match.group(1)
-        start = character - len(typed)
-    else:
+    value = _DX_VALUE.match(before) or _SINGLE_TOKEN.match(before)
+    if value is None or codeset is None:
         return []
-    if codeset is None:
-        return []
-    if _FINISHED_CODE.match(typed):
-        return []  # past the code: poa= and free text, which completion must not replace
-    if _PARTIAL_CODE.fullmatch(typed) or typed == "":
-        return _codes(typed, start, character, codeset, limit) if typed else []
+    typed = value.group(1)
+    start = character - len(typed)
+    if not typed or _FINISHED_CODE.match(typed):
+        return []  # nothing typed yet, or past the code: poa= and free text, never replaced
+    if _PARTIAL_CODE.fullmatch(typed):
+        return _codes(typed, start, character, codeset, limit)
     if search is not None and len(typed.strip()) >= 2:
         return _search(typed, start, character, search, limit)
     return []

@@ -214,6 +214,13 @@ class SearchIndex:
                                                           self.title_lengths[d], d))
         return [SearchHit(self.codes[d], self.title(d), bool(self.billable[d]), top[d]) for d in best]
 
+    def _scored(self, query: str, docs: list[int] | None) -> list[tuple[int, float]]:
+        """Entries `docs` (every entry when None) scored against the query; weak matches dropped."""
+        texts = self.texts if docs is None else [self.texts[d] for d in docs]
+        results = process.extract(query, texts, scorer=fuzz.token_set_ratio, processor=None, limit=None,
+                                  score_cutoff=40)
+        return [(i if docs is None else docs[i], score) for _text, score, i in results]
+
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         understood = self.understand(query)
         if not understood or limit <= 0:
@@ -232,10 +239,7 @@ class SearchIndex:
             candidates = {doc for doc, count in counts.items() if count >= len(candidate_sets) - 1}
             if len(candidates) < limit and len(counts) <= _MAX_RELAXED:
                 candidates = set(counts)
-        ids = list(candidates)
-        results = process.extract(scored_query, [self.texts[d] for d in ids], scorer=fuzz.token_set_ratio,
-                                  processor=None, limit=None, score_cutoff=40)
-        return self._rank(scored_query, [(ids[i], score) for _text, score, i in results], limit)
+        return self._rank(scored_query, self._scored(scored_query, list(candidates)), limit)
 
     def exhaustive_search(self, query: str, limit: int = 20) -> list[SearchHit]:
         """Score every entry with the same scorer and ranking: the reference for `search`."""
@@ -243,9 +247,7 @@ class SearchIndex:
         if not understood or limit <= 0:
             return []
         scored_query = " ".join(matches[0] for _, matches in understood)
-        results = process.extract(scored_query, self.texts, scorer=fuzz.token_set_ratio, processor=None,
-                                  limit=None, score_cutoff=40)
-        return self._rank(scored_query, [(i, score) for _text, score, i in results], limit)
+        return self._rank(scored_query, self._scored(scored_query, None), limit)
 
 
 _indexes: dict[int, SearchIndex] = {}

@@ -15,7 +15,6 @@ import json
 import lzma
 import marshal
 import os
-import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -193,6 +192,10 @@ class DataStore:
         source, note = self.source_for_date(day)
         return Selection(self.load(source), note)
 
+    def codesets(self) -> list[CodeSet]:
+        """Every installed code set, loaded, oldest first (what changed across years needs them all)."""
+        return [self.load(source) for source in self.sources()]
+
     def loaded(self) -> list[CodeSet]:
         with self._lock:
             return list(self._loaded.values())
@@ -327,10 +330,6 @@ def _write_cache(path: Path, compiled: CompiledTabular) -> None:
         _atomic_write(path, _MAGIC + hashlib.sha256(payload).digest() + payload)
     except OSError:
         pass  # a read-only cache directory only costs a recompile next time
-
-
-def remove_cache(store: DataStore) -> None:
-    shutil.rmtree(store.cache_dir, ignore_errors=True)
 
 
 _default_store: DataStore | None = None

@@ -159,9 +159,6 @@ class _LazyNotes(dict):
         super().__init__()
         self._packed = packed
 
-    def __missing__(self, node: int):
-        raise KeyError(node)
-
     def get(self, node: int, default=()):  # type: ignore[override]
         if dict.__contains__(self, node):
             return dict.__getitem__(self, node)

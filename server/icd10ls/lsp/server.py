@@ -20,6 +20,7 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..settings import Settings
+from . import FIX_ALL_KIND
 from .documents import adopt
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 # The engine (rules, code sets) is imported on first use, not before
 # `initialize` is answered: an editor waits for that answer.
-FIX_ALL_KIND = "source.fixAll.icd10ls"
 
 log = logging.getLogger("icd10ls")
 
@@ -169,15 +169,13 @@ def _warm_up(ls: Icd10LanguageServer) -> None:
     diagnostics are out (or after a moment of quiet), the other code sets and
     the search index, which would otherwise compete with them."""
     try:
-        ls.service.store.latest()
-        from .. import checker  # noqa: F401 - imported now rather than on the first request
+        ls.service.store.latest()  # creating the service imports the engine
     except Exception as error:  # noqa: BLE001
         log.error("loading the latest code set failed: %s", error)
     ls.first_published.wait(timeout=WARM_UP_DELAY_SECONDS)
     try:
         store = ls.service.store
-        for source in store.sources():
-            store.load(source)
+        store.codesets()
         from ..search import index_for
 
         index_for(store.latest())

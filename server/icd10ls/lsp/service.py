@@ -8,7 +8,6 @@ to workspace edits, candidates to completion items.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -24,11 +23,11 @@ from ..findings import Finding, Fix, Severity, TextEdit
 from ..hover import describe_code, hover
 from ..rules.engine import state_for
 from ..settings import Settings, find_config, load_toml, merge
-from ..store import DataError, DataStore
+from ..store import DataStore
+from . import FIX_ALL_KIND
 from .convert import position_to_engine, span_to_range
 
 SOURCE = "icd10ls"
-FIX_ALL_KIND = "source.fixAll.icd10ls"
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
     Severity.WARNING: types.DiagnosticSeverity.Warning,
@@ -62,6 +61,7 @@ class DocumentState:
     text: str
     file: EncounterFile
     result: checker.CheckResult
+    settings: Settings  # the client's, with the document's icd10ls.toml over them
     diagnostics: list[types.Diagnostic] = field(default_factory=list)
 
     @property
@@ -79,10 +79,9 @@ class LanguageService:
     # -- analysis ------------------------------------------------------------
     def analyze(self, uri: str, text: str, version: int | None) -> DocumentState:
         settings = self.settings_for(uri)
-        with checker.collector_paused():
-            file = parse(text)
-            result = checker.check_parsed(file, settings, self.store)
-        state = DocumentState(uri, version, text, file, result)
+        file = parse(text)
+        result = checker.check_parsed(file, settings, self.store)
+        state = DocumentState(uri, version, text, file, result, settings)
         state.diagnostics = [self._diagnostic(uri, file.lines, f) for f in result.findings]
         return state
 
@@ -118,15 +117,11 @@ class LanguageService:
     def codeset_for_line(self, state: DocumentState, line: int) -> tuple[CodeSet | None, str | None]:
         """The code set the rules use for the encounter on `line` (the latest outside encounters)."""
         encounter = state.file.encounter_at(line)
-        settings = self.settings_for(state.uri)
-        try:
-            selection = state_for(self.store).select(encounter.date if encounter else None, settings.year)
-        except DataError:
-            selection = state_for(self.store).select(encounter.date if encounter else None, None)
+        selection = state_for(self.store).select(encounter.date if encounter else None, state.settings.year)
         return selection.codeset, selection.note
 
     def others(self) -> list[CodeSet]:
-        return [self.store.load(source) for source in self.store.sources()]
+        return self.store.codesets()
 
     # -- diagnostics -----------------------------------------------------------
     def _diagnostic(self, uri: str, lines: list[str], finding: Finding) -> types.Diagnostic:
@@ -163,7 +158,7 @@ class LanguageService:
         line, character = position_to_engine(state.lines, position)
         text = state.lines[line] if state.lines else ""
         codeset, _note = self.codeset_for_line(state, line)
-        limit = self.settings_for(state.uri).completion_limit
+        limit = state.settings.completion_limit
         from ..search import index_for
 
         search = (lambda q, n: index_for(codeset).search(q, n)) if codeset is not None else None
@@ -208,7 +203,7 @@ class LanguageService:
         only = params.context.only
         actions: list[types.CodeAction] = []
         wants_quickfix = not only or any(str(k).startswith("quickfix") for k in only)
-        wants_fix_all = not only or any(FIX_ALL_KIND.startswith(str(k)) or str(k) == FIX_ALL_KIND for k in only)
+        wants_fix_all = not only or any(FIX_ALL_KIND.startswith(str(k)) for k in only)
         if wants_quickfix:
             for diagnostic in params.context.diagnostics:
                 if diagnostic.source != SOURCE:
@@ -244,23 +239,24 @@ class LanguageService:
         text_edits = [types.TextEdit(range=self._edit_range(state, e), new_text=e.new_text) for e in edits]
         return types.WorkspaceEdit(changes={state.uri: text_edits})
 
-    def _edit_range(self, state: DocumentState, edit) -> types.Range:
-        if getattr(edit, "whole_line", False):
-            # Delete the line with its line break (or the previous break on the last line).
-            line = edit.span.line
-            if line + 1 < len(state.lines):
-                return types.Range(start=types.Position(line=line, character=0),
-                                   end=types.Position(line=line + 1, character=0))
-            if line > 0:
-                previous = state.lines[line - 1]
-                return types.Range(start=types.Position(line=line - 1,
-                                                        character=span_to_range(state.lines, Span(line - 1, len(previous), len(previous))).end.character),
-                                   end=span_to_range(state.lines, Span(line, 0, len(state.lines[line]))).end)
-        return span_to_range(state.lines, edit.span)
+    def _edit_range(self, state: DocumentState, edit: TextEdit) -> types.Range:
+        line = edit.span.line
+        if not edit.whole_line:
+            return span_to_range(state.lines, edit.span)
+        # Delete the line with its line break (or the previous break on the last line).
+        if line + 1 < len(state.lines):
+            return types.Range(start=types.Position(line=line, character=0),
+                               end=types.Position(line=line + 1, character=0))
+        start = self._line_end(state, line - 1) if line > 0 else types.Position(line=line, character=0)
+        return types.Range(start=start, end=self._line_end(state, line))
+
+    def _line_end(self, state: DocumentState, line: int) -> types.Position:
+        text = state.lines[line] if 0 <= line < len(state.lines) else ""
+        return span_to_range(state.lines, Span(line, len(text), len(text))).end
 
     # -- inlay hints, symbols, folding, formatting -------------------------------------
     def inlay_hints(self, state: DocumentState, range_: types.Range) -> list[types.InlayHint]:
-        if not self.settings_for(state.uri).inlay_hints:
+        if not state.settings.inlay_hints:
             return []
         hints = []
         for encounter in state.file.encounters:
@@ -285,7 +281,7 @@ class LanguageService:
         for number, encounter in enumerate(state.file.encounters, 1):
             whole = self._lines_range(state, encounter.start_line, encounter.end_line)
             name = f"encounter {encounter.id}" if encounter.id else f"encounter #{number}"
-            setting = encounter.setting or self.settings_for(state.uri).default_setting
+            setting = encounter.setting or state.settings.default_setting
             detail = " · ".join(str(x) for x in (encounter.date, setting) if x)
             children = []
             for dx in encounter.diagnoses:
@@ -319,9 +315,7 @@ class LanguageService:
         return edits
 
     def _lines_range(self, state: DocumentState, first: int, last: int) -> types.Range:
-        end_text = state.lines[last] if 0 <= last < len(state.lines) else ""
-        return types.Range(start=types.Position(line=first, character=0),
-                           end=span_to_range(state.lines, Span(last, len(end_text), len(end_text))).end)
+        return types.Range(start=types.Position(line=first, character=0), end=self._line_end(state, last))
 
     # -- commands ------------------------------------------------------------------------
     def lookup_command(self, code: str, codeset: CodeSet) -> dict:
@@ -370,5 +364,3 @@ def _suggest(codeset: CodeSet, code: str) -> list[str]:
 
     return suggest(codeset, code)
 
-
-_WORDS = re.compile(r"\S+")
