@@ -23,21 +23,52 @@ async def open_document(client: LanguageClient, text: str, uri: str | None = Non
     return uri
 
 
-async def wait_for_diagnostics(client: LanguageClient, uri: str, version: int, timeout: float = 20.0):
-    """Wait until diagnostics for exactly this version of the document have arrived.
+async def wait_until(condition, what: str, timeout: float = 20.0) -> None:
+    """Poll what the client has recorded until `condition()` holds.
 
-    This polls what the client recorded.  It must not wait on `client.wait_for_notification`
-    with a timeout: pytest-lsp keeps the future a timeout cancels, the next notification then
-    fails to set its result (InvalidStateError), and the client reports that as a server
-    error on whatever request is pending, failing an unrelated step of the test.
+    Tests never wait on `client.wait_for_notification`: it waits for the *next* notification,
+    so one that arrived before the wait began (the server is sometimes quicker than the test)
+    leaves it waiting forever.  With a timeout it is no better: pytest-lsp keeps the future
+    the timeout cancels, and the next notification then fails on it (InvalidStateError),
+    which the client reports as a server error on whatever request is pending.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while client.published_versions.get(uri) != version:
+    while not condition():
         if loop.time() >= deadline:
-            raise TimeoutError(f"no diagnostics for {uri} version {version}")
+            raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
         await asyncio.sleep(0.005)
+
+
+async def wait_for_diagnostics(client: LanguageClient, uri: str, version: int, timeout: float = 20.0):
+    """Wait until diagnostics for exactly this version of the document have arrived."""
+    await wait_until(lambda: client.published_versions.get(uri) == version,
+                     f"diagnostics for {uri} version {version}", timeout)
     return client.diagnostics.get(uri, [])
+
+
+async def wait_for_republication(client: LanguageClient, uri: str, action) -> list:
+    """Run `action` (which makes the server publish again for `uri`) and wait for that publication."""
+    before = client.publication_counts.get(uri, 0)
+    action()
+    await wait_until(lambda: client.publication_counts.get(uri, 0) > before, f"new diagnostics for {uri}")
+    return client.diagnostics.get(uri, [])
+
+
+async def wait_for_diagnostics_where(client: LanguageClient, uri: str, condition, what: str) -> list:
+    """Wait until the diagnostics last published for `uri` satisfy `condition`.
+
+    For changes whose publication may be preceded by others (the server also rechecks every
+    document once it has pulled the client's configuration after start-up).
+    """
+    await wait_until(lambda: condition(client.diagnostics.get(uri, [])), what)
+    return client.diagnostics[uri]
+
+
+async def wait_for_message(client: LanguageClient):
+    """Wait for the first window/showMessage and return it."""
+    await wait_until(lambda: client.messages, "a window/showMessage")
+    return client.messages[0]
 
 
 def change(client: LanguageClient, uri: str, version: int, line: int, start: int, end: int, text: str) -> None:

@@ -6,7 +6,8 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from .helpers import apply_edits, change, codes_of, open_document, replace_text, wait_for_diagnostics
+from .helpers import (apply_edits, change, codes_of, open_document, replace_text, wait_for_diagnostics,
+                      wait_for_diagnostics_where, wait_for_message, wait_for_republication)
 
 VISIT = """encounter ENC-1
 date: 2026-03-14
@@ -53,12 +54,9 @@ async def test_incremental_edit_updates_diagnostics(client: LanguageClient):
 async def test_close_clears_diagnostics(client: LanguageClient):
     uri = await open_document(client, VISIT)
     assert client.diagnostics[uri]
-    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=doc(uri)))
-    for _ in range(20):
-        if not client.diagnostics[uri]:
-            break
-        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    assert len(client.diagnostics[uri]) == 0
+    diagnostics = await wait_for_republication(client, uri, lambda: client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=doc(uri))))
+    assert len(diagnostics) == 0
 
 
 async def test_hover_on_a_dx_code(client: LanguageClient):
@@ -180,33 +178,23 @@ async def test_configuration_change_flips_a_rule_severity(client: LanguageClient
     assert excludes and all(d.severity == types.DiagnosticSeverity.Warning for d in excludes)
     client.set_configuration({"rules": {"excludes1": "error"}}, section="icd10ls")
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    for _ in range(40):
-        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        excludes = [d for d in client.diagnostics[uri] if d.code == "excludes1"]
-        if excludes and all(d.severity == types.DiagnosticSeverity.Error for d in excludes):
-            break
-    assert excludes and all(d.severity == types.DiagnosticSeverity.Error for d in excludes)
+    await wait_for_diagnostics_where(client, uri, lambda diagnostics: all(
+        d.severity == types.DiagnosticSeverity.Error for d in diagnostics if d.code == "excludes1"
+    ) and "excludes1" in codes_of(diagnostics), "excludes1 reported as an error")
     client.set_configuration({"rules": {"excludes1": "off"}}, section="icd10ls")
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    for _ in range(40):
-        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        if not [d for d in client.diagnostics[uri] if d.code == "excludes1"]:
-            break
-    assert not [d for d in client.diagnostics[uri] if d.code == "excludes1"]
+    await wait_for_diagnostics_where(client, uri, lambda diagnostics: "excludes1" not in codes_of(diagnostics),
+                                     "excludes1 switched off")
 
 
 async def test_invalid_settings_give_one_message_and_keep_defaults(client: LanguageClient):
     uri = await open_document(client, "date: 2026-01-05\ndx: A15.4\ndx: A15.7\n")
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"icd10ls": {"rules": {"excludes1": "loud", "no-such-rule": "off"}}}))
-    for _ in range(40):
-        if client.messages:
-            break
-        await client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
-    assert len(client.messages) == 1 and "excludes1" in client.messages[0].message
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    assert any(d.code == "excludes1" and d.severity == types.DiagnosticSeverity.Warning
-               for d in client.diagnostics[uri])
+    diagnostics = await wait_for_republication(client, uri, lambda: client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"icd10ls": {"rules": {"excludes1": "loud", "no-such-rule": "off"}}})))
+    message = await wait_for_message(client)
+    assert len(client.messages) == 1 and "excludes1" in message.message and "no-such-rule" in message.message
+    assert any(d.code == "excludes1" and d.severity == types.DiagnosticSeverity.Warning for d in diagnostics)
 
 
 async def test_inlay_hints_symbols_folding_and_formatting(client: LanguageClient):
@@ -257,15 +245,11 @@ async def test_out_of_range_and_surrogate_positions(client: LanguageClient, posi
 
 async def test_a_code_set_year_that_is_not_installed_is_reported_and_dropped(client: LanguageClient):
     uri = await open_document(client, "date: 2026-01-05\ndx: E11.2\n")
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"icd10ls": {"codeSetYear": 2030}}))
-    for _ in range(40):
-        if client.messages:
-            break
-        await client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
-    assert "2030 is not installed" in client.messages[0].message
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    assert "non-billable" in codes_of(client.diagnostics[uri])
+    diagnostics = await wait_for_republication(client, uri, lambda: client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"icd10ls": {"codeSetYear": 2030}})))
+    message = await wait_for_message(client)
+    assert "2030 is not installed" in message.message
+    assert "non-billable" in codes_of(diagnostics)
     hover = await client.text_document_hover_async(types.HoverParams(text_document=doc(uri), position=at(1, 6)))
     assert "FY2026" in hover.contents.value
 
