@@ -15,14 +15,12 @@ from pygls.protocol import default_converter
 def _record_diagnostics(client: LanguageClient, params: types.PublishDiagnosticsParams):
     client.diagnostics[params.uri] = params.diagnostics
     client.published_versions[params.uri] = params.version
-    client.publication_counts[params.uri] = client.publication_counts.get(params.uri, 0) + 1
 
 
 def _client_factory() -> LanguageClient:
-    """The standard test client, also remembering which version each publication was for and how many came."""
+    """The standard test client, also remembering which version each publication was for."""
     client = LanguageClient(converter_factory=default_converter)
     client.published_versions = {}
-    client.publication_counts = {}
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _record_diagnostics
     register_lsp_features(client, features)

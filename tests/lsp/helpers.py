@@ -47,14 +47,6 @@ async def wait_for_diagnostics(client: LanguageClient, uri: str, version: int, t
     return client.diagnostics.get(uri, [])
 
 
-async def wait_for_republication(client: LanguageClient, uri: str, action) -> list:
-    """Run `action` (which makes the server publish again for `uri`) and wait for that publication."""
-    before = client.publication_counts.get(uri, 0)
-    action()
-    await wait_until(lambda: client.publication_counts.get(uri, 0) > before, f"new diagnostics for {uri}")
-    return client.diagnostics.get(uri, [])
-
-
 async def wait_for_diagnostics_where(client: LanguageClient, uri: str, condition, what: str) -> list:
     """Wait until the diagnostics last published for `uri` satisfy `condition`.
 
