@@ -85,3 +85,25 @@ def test_every_billable_code_gets_a_consistent_label(cs2026):
             assert found.is_nec, title
     assert set(counts) == {SPECIFIC, NEC, NOS, NEC_NOS}
     assert counts[NOS] > 5000 and counts[NEC] > 4000 and counts[SPECIFIC] > 20000
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("A63.8", True),  # Other specified predominantly sexually transmitted diseases: A63 has no .9
+    ("A35", True),  # Other tetanus: a category of its own
+    ("B53.8", True),  # Other malaria, not elsewhere classified: B53 has no unspecified code
+    ("A41.89", False),  # Other specified sepsis: A41.9 is the unspecified one
+    ("L60.8", False),  # Other nail disorders: L60.9
+    ("A06.82", False),  # Other amebic genitourinary infections: A06.9 sits higher in the category
+    ("L70.9", False),  # an NOS code itself
+    ("E11.22", False),
+])
+def test_an_other_code_stands_in_for_a_missing_unspecified_code(cs2026, code, expected):
+    found = label(cs2026, code)
+    assert found.also_unspecified is expected
+    assert ("**Also for unspecified.**" in found.explanation()) is expected
+
+
+def test_other_codes_standing_in_for_unspecified_are_few(cs2026):
+    standing_in = [node for node in set(cs2026.compiled.billable_nodes) if classify(cs2026, node).also_unspecified]
+    assert 50 < len(standing_in) < 400
+    assert all(classify(cs2026, node).label == NEC for node in standing_in)

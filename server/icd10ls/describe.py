@@ -41,6 +41,7 @@ class CodeDescription:
     specificity_explanation: str
     laterality_unspecified: bool
     trimester_unspecified: bool
+    also_unspecified: bool
     path: list[dict]
     notes: list[NoteGroup]
     seventh_characters: list[dict]
@@ -80,6 +81,7 @@ def describe(codeset: CodeSet, info: CodeInfo, others: list[CodeSet] | None = No
         fiscal_year=codeset.fiscal_year, code_set=codeset.label, missing=missing,
         specificity=label.label, specificity_reason=label.reason, specificity_explanation=label.explanation(),
         laterality_unspecified=label.laterality_unspecified, trimester_unspecified=label.trimester_unspecified,
+        also_unspecified=label.also_unspecified,
         path=path, notes=[groups[k] for k in NOTE_ORDER if k in groups], seventh_characters=allowed,
         seventh_character_used=used, billable_below=below, history=years,
     )
@@ -120,6 +122,8 @@ def to_text(d: CodeDescription) -> str:
         lines.append("  side (laterality) unspecified")
     if d.trimester_unspecified:
         lines.append("  trimester unspecified")
+    if d.also_unspecified:
+        lines.append("  also for unspecified documentation: its category has no unspecified code")
     for depth, p in enumerate(d.path):
         lines.append("  " + "  " * depth + f"{p['code']}  {p['title']}")
     if d.seventh_character_used:

@@ -11,7 +11,7 @@ making the code NOS.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .codeset import CodeSet
@@ -47,6 +47,10 @@ LATERALITY_EXPLANATION = (
 TRIMESTER_EXPLANATION = (
     "**Trimester unspecified.** When the record documents the trimester, use the code for it."
 )
+ALSO_UNSPECIFIED_EXPLANATION = (
+    "**Also for unspecified.** Its category has no 'unspecified' code, so this 'other specified' "
+    "code also serves documentation that lacks detail (Official Guidelines I.A.9.b)."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,8 @@ class Specificity:
     laterality_unspecified: bool
     trimester_unspecified: bool
     reason: str
+    # An NEC code standing in for the missing "unspecified" code of its category.
+    also_unspecified: bool = False
 
     @property
     def is_nos(self) -> bool:
@@ -66,6 +72,8 @@ class Specificity:
 
     def explanation(self) -> str:
         parts = [EXPLANATIONS[self.label]]
+        if self.also_unspecified:
+            parts.append(ALSO_UNSPECIFIED_EXPLANATION)
         if self.laterality_unspecified:
             parts.append(LATERALITY_EXPLANATION)
         if self.trimester_unspecified:
@@ -98,6 +106,35 @@ def _laterality_positions(codeset: CodeSet, node: int, words: list[str]) -> set[
 
 @lru_cache(maxsize=65536)
 def classify(codeset: CodeSet, node: int) -> Specificity:
+    found = _from_text(codeset, node)
+    if found.label == NEC and not _category_has_unspecified(codeset, _category_of(codeset, node)):
+        return replace(found, also_unspecified=True)
+    return found
+
+
+def _category_of(codeset: CodeSet, node: int) -> int:
+    for ancestor in [node, *codeset.ancestors(node)]:
+        if codeset.kind_of(ancestor) == "category":
+            return ancestor
+    return node
+
+
+@lru_cache(maxsize=4096)
+def _category_has_unspecified(codeset: CodeSet, category: int) -> bool:
+    """Whether any code of the category is NOS: when none is, its "other" code serves both
+    (Official Guidelines I.A.9.b, "the other specified code may represent both")."""
+    pending = [category]
+    while pending:
+        node = pending.pop()
+        if _from_text(codeset, node).is_nos:
+            return True
+        pending.extend(codeset.children_of(node))
+    return False
+
+
+@lru_cache(maxsize=65536)
+def _from_text(codeset: CodeSet, node: int) -> Specificity:
+    """The label that the code's own title and inclusion terms give."""
     title = codeset.title_of(node)
     words = _words(title)
     laterality = _laterality_positions(codeset, node, words)
