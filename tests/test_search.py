@@ -135,3 +135,19 @@ def test_bad_input_never_fails(index, query):
 def test_a_pasted_wall_of_text_finds_nothing_odd(index):
     assert index.search("x" * 10_000, 10) == []
     assert index.search("ab" * 5_000, 10) == []
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("sepsis", "A41.9"),  # Sepsis, unspecified organism: not "Anthrax sepsis" because it is shorter
+    ("pneumonia", "J18.9"),  # Pneumonia, unspecified organism
+    ("acne", "L70.9"),  # Acne, unspecified
+    ("nail disorder", "L60.9"),
+])
+def test_a_bare_condition_puts_the_code_titled_by_it_first(index, query, first):
+    """Among equal matches, a title that starts with the condition and adds least to it wins."""
+    assert index.search(query, 10)[0].code == first
+
+
+def test_the_head_term_tie_break_does_not_outrank_a_better_match(index):
+    hits = index.search("sepsis", 30)
+    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)

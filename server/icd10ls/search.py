@@ -92,6 +92,10 @@ def _words(text: str) -> list[str]:
     return [_stem(word) for word in _WORD.findall(_fold(text))]
 
 
+# Words that do not make a title more specific when ranking equal matches (stemmed like titles).
+_UNINFORMATIVE = frozenset(_words("unspecified NOS of the and or in to"))
+
+
 @dataclass(frozen=True, slots=True)
 class SearchHit:
     code: str
@@ -201,8 +205,11 @@ class SearchIndex:
 
     # -- searching -----------------------------------------------------------
     def _rank(self, query: str, scored: list[tuple[int, float]], limit: int) -> list[SearchHit]:
-        """Best score first; among equals, a match in the title itself beats one in an
-        inclusion term, billable codes beat headers, and shorter titles come first."""
+        """Best score first.  Among equals: a match in the title itself beats one in an
+        inclusion term; billable codes beat headers; a title that starts with the query's
+        words (the condition as the head term, as in the Alphabetic Index) beats one that
+        mentions them later; and the title that adds the fewest other words comes first, so
+        that "sepsis" puts A41.9 "Sepsis, unspecified organism" above "Sepsis due to Serratia"."""
         if not scored:
             return []
         cutoff = heapq.nlargest(limit, (score for _doc, score in scored))[-1]
@@ -210,8 +217,17 @@ class SearchIndex:
         title_scores = {doc: score for _t, score, doc in process.extract(
             query, {doc: self.title_words(doc) for doc in top}, scorer=fuzz.token_set_ratio,
             processor=None, limit=None)}
-        best = heapq.nsmallest(limit, top, key=lambda d: (-top[d], -title_scores.get(d, 0), not self.billable[d],
-                                                          self.title_lengths[d], d))
+        query_words = query.split()
+        asked = set(query_words)
+
+        def order(doc: int) -> tuple:
+            words = self.title_words(doc).split()
+            head = words[: len(query_words)] == query_words
+            added = sum(1 for word in words if word not in asked and word not in _UNINFORMATIVE)
+            return (-top[doc], -title_scores.get(doc, 0), not self.billable[doc], not head, added,
+                    self.title_lengths[doc], doc)
+
+        best = heapq.nsmallest(limit, top, key=order)
         return [SearchHit(self.codes[d], self.title(d), bool(self.billable[d]), top[d]) for d in best]
 
     def _scored(self, query: str, docs: list[int] | None) -> list[tuple[int, float]]:
