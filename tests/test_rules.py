@@ -336,6 +336,19 @@ def test_any_associated_note_does_not_make_a_lone_first_code_wrong():
     assert not of(run("N18.31"), "code-first")
 
 
+def test_the_adverse_effect_note_binds_adverse_effect_codes_only():
+    """T36-T50: "Code first, for adverse effects, the nature of the adverse effect" (I.C.19.e.5)."""
+    [finding] = of(run("T39.015A", "K29.70"), "code-first")  # adverse effect of aspirin, then gastritis
+    assert finding.related[0].code == "K29.70"
+    assert not of(run("K29.70", "T39.015A"), "code-first")
+    [alone] = of(run("T38.3X5A", "E16.2"), "code-first")  # the note's list is open ("such as")
+    assert "list the adverse effect itself first" in alone.message and "T88.7" in alone.message
+    assert not of(run("E16.2", "T38.3X5A"), "code-first")
+    # a poisoning code comes before its manifestations: the note does not apply to it
+    assert not of(run("T39.011A", "K29.70"), "code-first")
+    assert not of(run("T39.011A"), "code-first")
+
+
 def test_any_causal_condition_note_never_triggers_code_first():
     assert not of(run("R35.0", "N40.1"), "code-first")
     assert not of(run("R35.0"), "code-first")

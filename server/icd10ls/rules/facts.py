@@ -59,6 +59,10 @@ _MANIFESTATION_TITLE = re.compile(
 )
 _UNDERLYING_LEAD = re.compile(r"^\s*(?:the\s+)?underlying\b", re.IGNORECASE)
 _CAUSAL_CONDITION = re.compile(r"\bany causal condition\b", re.IGNORECASE)
+# T36-T50: "Code first, for adverse effects, the nature of the adverse effect": it binds the
+# adverse-effect codes only; a poisoning code comes before its manifestations (I.C.19.e.5).
+_FOR_ADVERSE_EFFECTS = re.compile(r"^\W*for adverse effects?\b", re.IGNORECASE)
+_ADVERSE_EFFECT_TITLE = re.compile(r"^adverse effect of\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +158,14 @@ class CodeFacts:
         return tuple((e, r) for e in self._code_first_entries for r in e.refs)
 
     @cached_property
+    def is_adverse_effect(self) -> bool:
+        """An "Adverse effect of ..." code (T36-T50, 6th character 5)."""
+        return _ADVERSE_EFFECT_TITLE.match(self.title) is not None
+
+    @cached_property
     def _code_first_entries(self) -> list[NoteEntry]:
-        return [e for e in self.entries("codeFirst") if not _CAUSAL_CONDITION.search(e.lead or e.texts[0])]
+        return [e for e in self.entries("codeFirst") if not _CAUSAL_CONDITION.search(e.lead or e.texts[0])
+                and (self.is_adverse_effect or not _FOR_ADVERSE_EFFECTS.match(e.lead or e.texts[0]))]
 
     @cached_property
     def code_first_categories(self) -> frozenset[str]:
@@ -163,10 +173,13 @@ class CodeFacts:
 
     @cached_property
     def underlying_first(self) -> NoteEntry | None:
-        """A "code first the underlying condition" note: this code is never first-listed."""
+        """A "code first the underlying condition" note: this code is never first-listed.  The
+        nature of an adverse effect is such a condition for an adverse-effect code (I.C.19.e.5.a)."""
         for entry in self.entries("codeFirst"):
             lead = entry.lead or entry.texts[0]
-            if _UNDERLYING_LEAD.match(lead) and not entry.conditional:
+            if entry.conditional:
+                continue
+            if _UNDERLYING_LEAD.match(lead) or (self.is_adverse_effect and _FOR_ADVERSE_EFFECTS.match(lead)):
                 return entry
         return None
 

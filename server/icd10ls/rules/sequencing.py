@@ -76,7 +76,7 @@ def _report_order(ctx: EncounterContext, rule_id: str, item, other, message: str
     ctx.report(rule_id, dx.code_span, message, facts.code, related, fixes)
 
 
-@rule("code-first", Severity.WARNING, ENCOUNTER, "I.A.13, I.B.7",
+@rule("code-first", Severity.WARNING, ENCOUNTER, "I.A.13, I.B.7, I.C.19.e.5",
       "a code listed before the code its 'code first' note names, or first despite 'code first the underlying condition'",
       trigger=CODE_FIRST | UNDERLYING_FIRST)
 def code_first(ctx: EncounterContext) -> None:
@@ -84,9 +84,12 @@ def code_first(ctx: EncounterContext) -> None:
     it (Official Guidelines I.A.13 and I.B.7).  The rule warns when a code comes before a
     code its note names (`N18.3` before `E11.22`), and when a code whose note asks for
     "the underlying condition" first (`F05`, the `E08` diabetes codes, manifestation
-    codes) is itself listed first.  A note such as `N18`'s "code first any associated
-    ..." does not make a lone first code wrong, and "code, if applicable, any causal
-    condition first" never triggers this rule: the causal condition may be unknown."""
+    codes) is itself listed first.  T36-T50's "code first, for adverse effects, the nature
+    of the adverse effect" holds the adverse-effect codes only (I.C.19.e.5.a); a poisoning
+    code precedes its manifestations (I.C.19.e.5.b).  A note such as `N18`'s "code first
+    any associated ..." does not make a lone first code wrong, and "code, if applicable,
+    any causal condition first" never triggers this rule: the causal condition may be
+    unknown."""
     items = ctx.items
     first = _first(ctx)
     reported_first = False
@@ -112,8 +115,10 @@ def code_first(ctx: EncounterContext) -> None:
     entry = facts.underlying_first
     assert entry is not None
     quoted = _shortened(entry.sentence())
+    advice = ("list the adverse effect itself first (T88.7 when the record does not say what it was)"
+              if facts.is_adverse_effect else "list the underlying condition first")
     message = (f"{facts.code} is the {ctx.first_name}, but its note at {entry.source} says "
-               f"\"Code first {quoted}\": list the underlying condition first")
+               f"\"Code first {quoted}\": {advice}")
     ctx.report("code-first", dx.code_span, message, facts.code)
 
 
