@@ -12,11 +12,13 @@ import argparse
 import datetime
 import importlib
 import json
+import multiprocessing
 import os
 import platform
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .common import BENCH_DIR, CACHE_DIR, CLIENT_CPU, DATA_DIR, SERVER_CPU, Config, Row, Spec, can_pin, run_child
@@ -61,15 +63,26 @@ def _one_line(error: BaseException) -> str:
     return first if isinstance(error, ServerError) else f"{type(error).__name__}: {first}".rstrip(": ")
 
 
-def _measure(name: str, cfg: Config) -> list[Row]:
+def _measure_here(name: str, cfg: Config) -> list[Row]:
     module = None
-    started = time.monotonic()
     try:
         module = importlib.import_module(f"{__package__}.{name}")
-        rows = module.measure(cfg)
+        return module.measure(cfg)
     except Exception as error:  # noqa: BLE001 - one broken figure must not hide the others
         specs = getattr(module, "SPECS", None) or (Spec(name, name, ""),)
-        rows = [spec.error(_one_line(error)) for spec in specs]
+        return [spec.error(_one_line(error)) for spec in specs]
+
+
+def _measure(name: str, cfg: Config) -> list[Row]:
+    """One measurement in a fresh interpreter: what an earlier one imported or kept (the
+    peer's data, search indexes) would otherwise slow the collector and skew later figures."""
+    started = time.monotonic()
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        try:
+            rows = pool.submit(_measure_here, name, cfg).result()
+        except Exception as error:  # noqa: BLE001 - e.g. the child died
+            module = importlib.import_module(f"{__package__}.{name}")
+            rows = [spec.error(_one_line(error)) for spec in module.SPECS]
     print(f"  {name}: {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     return rows
 
