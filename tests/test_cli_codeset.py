@@ -80,9 +80,10 @@ def test_lookup_json_has_everything_a_coder_needs(capsys, cs2026):
     assert [p["code"] for p in found["path"]] == ["Chapter 19", "S00-S09", "S06", "S06.0", "S06.0X"]
     groups = {g["kind"]: g for g in found["notes"]}
     assert groups["excludes1"]["label"] == "Excludes1"
-    assert {"text": "head injury NOS (S09.90)", "source": "S06", "inherited": True} in groups["excludes1"]["entries"]
-    assert {"text": "Concussion with brief loss of consciousness", "source": "S06.0X1", "inherited": False} \
-        in groups["inclusionTerm"]["entries"]
+    assert {"text": "head injury NOS (S09.90)", "source": "S06", "inherited": True,
+            "under_lead_in": False} in groups["excludes1"]["entries"]
+    assert {"text": "Concussion with brief loss of consciousness", "source": "S06.0X1", "inherited": False,
+            "under_lead_in": False} in groups["inclusionTerm"]["entries"]
     assert any(e["source"] == "Chapter 19" and e["inherited"] for e in groups["excludes2"]["entries"])
     assert found["history"] == []
 

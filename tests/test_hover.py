@@ -24,6 +24,26 @@ def test_hover_describes_the_code_with_inherited_notes(store, cs2026):
     assert (found.span.line, found.span.start, found.span.end) == (1, 4, 12)
 
 
+def test_items_of_a_lead_in_are_nested_under_it(store, cs2026):
+    file = parse("date: 2026-03-01\ndx: T39.015A\n")
+    text = hover(file, 1, 6, lambda line: (cs2026, None), [cs2026]).markdown
+    code_first = text.split("**Code first**\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert code_first[0] == "- for adverse effects, the nature of the adverse effect, such as: _(from T36-T50)_"
+    assert code_first[1] == "  - adverse effect NOS (T88.7) _(from T36-T50)_"
+    assert all(line.startswith("  - ") for line in code_first[1:])
+    additional = text.split("**Use additional code**\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert additional[0].startswith("- code(s) to specify:") and additional[1].startswith("  - manifestations")
+    assert additional[-1].startswith("- code to identify any retained foreign body")  # another note, not nested
+
+
+def test_an_other_code_without_an_unspecified_sibling_is_not_told_to_prefer_one(cs2026):
+    file = parse("date: 2026-03-01\ndx: A63.8\nA41.89\n")
+    lone = hover(file, 1, 6, lambda line: (cs2026, None), [cs2026]).markdown
+    assert "**Also for unspecified.**" in lone and "prefer this code to the unspecified" not in lone
+    usual = hover(file, 2, 1, lambda line: (cs2026, None), [cs2026]).markdown
+    assert "**Also for unspecified.**" not in usual and "prefer this code to the unspecified" in usual
+
+
 def test_hover_on_an_unknown_code_says_so_and_suggests(cs2026):
     from icd10ls.suggest import suggest
 

@@ -61,8 +61,13 @@ def describe(codeset: CodeSet, info: CodeInfo, others: list[CodeSet] | None = No
     groups: dict[str, NoteGroup] = {}
     for note in codeset.notes_in_effect(node):
         group = groups.setdefault(note.kind, NoteGroup(note.kind, NOTE_LABELS[note.kind]))
+        under_lead_in = False
         for text in note.texts:
-            group.entries.append({"text": text, "source": note.source, "inherited": note.inherited})
+            # "Code first, for adverse effects, ... such as:" introduces the items after it.
+            group.entries.append({"text": text, "source": note.source, "inherited": note.inherited,
+                                  "under_lead_in": under_lead_in})
+            if text.rstrip().endswith(":"):
+                under_lead_in = True
     seventh = info.seventh_characters
     allowed = [{"character": c, "meaning": m} for c, m in seventh.allowed] if seventh else []
     used = None
@@ -87,6 +92,12 @@ def describe(codeset: CodeSet, info: CodeInfo, others: list[CodeSet] | None = No
     )
 
 
+def _readable(text: str) -> str:
+    """A note text as shown: CMS writes some lead-ins as the rest of a sentence under the
+    note's heading (", for adverse effects, the nature of ..."), which reads oddly alone."""
+    return text.lstrip(", ")
+
+
 def _source(entry: dict) -> str:
     return f" _(from {entry['source']})_" if entry["inherited"] else ""
 
@@ -107,7 +118,8 @@ def to_markdown(d: CodeDescription) -> str:
         if group.kind == "sevenChrNote" and (d.seventh_characters or d.seventh_character_used):
             continue
         lines += ["", f"**{group.label}**"]
-        lines += [f"- {e['text']}{_source(e)}" for e in group.entries]
+        lines += [f"{'  ' if e['under_lead_in'] else ''}- {_readable(e['text'])}{_source(e)}"
+                  for e in group.entries]
     if d.history:
         lines += ["", "**Changes:** " + " ".join(d.history)]
     return "\n".join(lines)
@@ -133,7 +145,8 @@ def to_text(d: CodeDescription) -> str:
     for group in d.notes:
         lines.append(f"  {group.label}:")
         for e in group.entries:
-            lines.append(f"    - {e['text']}" + (f"  [from {e['source']}]" if e["inherited"] else ""))
+            indent = "      " if e["under_lead_in"] else "    "
+            lines.append(f"{indent}- {_readable(e['text'])}" + (f"  [from {e['source']}]" if e["inherited"] else ""))
     for sentence in d.history:
         lines.append(f"  {sentence}")
     return "\n".join(lines)

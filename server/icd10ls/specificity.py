@@ -24,11 +24,14 @@ _NOS_WORD = re.compile(r"\bunspecified\b|\bNOS\b", re.IGNORECASE)
 _TRIMESTER = re.compile(r"\bunspecified trimester\b", re.IGNORECASE)
 _SIDES = {"right", "left"}
 
+_NEC_MEANING = (
+    "**NEC — other specified.** The record documents a specific condition, but ICD-10-CM has "
+    "no code of its own for it, so it is classified here."
+)
 EXPLANATIONS = {
     NEC: (
-        "**NEC — other specified.** The record documents a specific condition, but ICD-10-CM has "
-        "no code of its own for it, so it is classified here. When the documentation is this specific, "
-        "prefer this code to the unspecified (NOS) one; payers may ask for the record that supports it."
+        f"{_NEC_MEANING} When the documentation is this specific, prefer this code to the unspecified "
+        "(NOS) one; payers may ask for the record that supports it."
     ),
     NOS: (
         "**NOS — unspecified.** For documentation that lacks the detail a more specific code needs. "
@@ -47,6 +50,8 @@ LATERALITY_EXPLANATION = (
 TRIMESTER_EXPLANATION = (
     "**Trimester unspecified.** When the record documents the trimester, use the code for it."
 )
+# NEC, where the category has no NOS code to prefer it to.
+NEC_WITHOUT_NOS_EXPLANATION = f"{_NEC_MEANING} Payers may ask for the record that supports it."
 ALSO_UNSPECIFIED_EXPLANATION = (
     "**Also for unspecified.** Its category has no 'unspecified' code, so this 'other specified' "
     "code also serves documentation that lacks detail (Official Guidelines I.A.9.b)."
@@ -71,9 +76,10 @@ class Specificity:
         return self.label in (NEC, NEC_NOS)
 
     def explanation(self) -> str:
-        parts = [EXPLANATIONS[self.label]]
         if self.also_unspecified:
-            parts.append(ALSO_UNSPECIFIED_EXPLANATION)
+            parts = [NEC_WITHOUT_NOS_EXPLANATION, ALSO_UNSPECIFIED_EXPLANATION]
+        else:
+            parts = [EXPLANATIONS[self.label]]
         if self.laterality_unspecified:
             parts.append(LATERALITY_EXPLANATION)
         if self.trimester_unspecified:
