@@ -332,6 +332,25 @@ def test_code_first_underlying_condition_when_listed_first():
     assert not of(run("G30.9", "F05"), "code-first")
 
 
+@pytest.mark.parametrize("code", ["F05", "E08.65", "R65.20", "I85.10", "G46.3", "F07.81", "D89.810"])
+def test_a_title_that_says_there_is_an_underlying_condition_makes_first_a_warning(code):
+    """Due to ..., secondary ..., in ... diseases, sepsis, graft-versus-host: the condition exists."""
+    [finding] = of(run(code), "code-first")
+    assert finding.severity is Severity.WARNING and "list the underlying condition first" in finding.message
+
+
+@pytest.mark.parametrize("code", ["M40.00", "J34.8210", "M02.9", "K74.00"])
+def test_otherwise_code_first_the_underlying_cause_is_information_when_first(code):
+    """Postural kyphosis, nasal valve collapse: the underlying cause is coded first only if known (I.B.7)."""
+    [finding] = of(run(code), "code-first")
+    assert finding.severity is Severity.INFORMATION and "if the record documents that condition" in finding.message
+
+
+def test_a_manifestation_listed_first_is_reported_once():
+    result = run("F02.80")
+    assert rules_of(result) >= {"manifestation-first"} and not of(result, "code-first")
+
+
 def test_any_associated_note_does_not_make_a_lone_first_code_wrong():
     assert not of(run("N18.31"), "code-first")
 

@@ -63,6 +63,17 @@ _CAUSAL_CONDITION = re.compile(r"\bany causal condition\b", re.IGNORECASE)
 # adverse-effect codes only; a poisoning code comes before its manifestations (I.C.19.e.5).
 _FOR_ADVERSE_EFFECTS = re.compile(r"^\W*for adverse effects?\b", re.IGNORECASE)
 _ADVERSE_EFFECT_TITLE = re.compile(r"^adverse effect of\b", re.IGNORECASE)
+# A title that itself says the condition rests on another one: "Delirium due to known
+# physiological condition", "Secondary esophageal varices", "Vascular syndromes of brain in
+# cerebrovascular diseases"; or names a condition that only exists as the response to an
+# infection or a treatment (sepsis and SIRS, septic emboli, graft-versus-host disease,
+# cytokine release and immune effector cell syndromes).  Then "code first the underlying ..."
+# always has something to name.
+_DEPENDENT_TITLE = re.compile(
+    r"\bdue to\b|\bsecondary\b|\bin (?:[\w-]+ ){0,3}(?:diseases?|conditions?)\b"
+    r"|\bsep(?:sis|tic)\b|\binflammatory response syndrome\b|\bgraft-versus-host\b"
+    r"|\bcytokine release\b|\bimmune effector cell",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +193,21 @@ class CodeFacts:
             if _UNDERLYING_LEAD.match(lead) or (self.is_adverse_effect and _FOR_ADVERSE_EFFECTS.match(lead)):
                 return entry
         return None
+
+    @cached_property
+    def underlying_is_certain(self) -> bool:
+        """Whether the title (the code's, or an ancestor's up to its category) says there is an
+        underlying condition; otherwise "code first the underlying ..." applies only when the
+        record documents one (Official Guidelines I.B.7: "if known")."""
+        if self.is_adverse_effect:
+            return True
+        cs = self.kb.codeset
+        for node in [self.node, *cs.ancestors(self.node)]:
+            if _DEPENDENT_TITLE.search(cs.title_of(node)):
+                return True
+            if cs.kind_of(node) == "category":
+                break
+        return False
 
     @cached_property
     def use_additional(self) -> tuple:

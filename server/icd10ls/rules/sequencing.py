@@ -83,8 +83,10 @@ def code_first(ctx: EncounterContext) -> None:
     """A "code first" note says which condition is sequenced before the code that carries
     it (Official Guidelines I.A.13 and I.B.7).  The rule warns when a code comes before a
     code its note names (`N18.3` before `E11.22`), and when a code whose note asks for
-    "the underlying condition" first (`F05`, the `E08` diabetes codes, manifestation
-    codes) is itself listed first.  T36-T50's "code first, for adverse effects, the nature
+    "the underlying condition" first is itself listed first: a warning when its title says
+    there is one (`F05` "due to known physiological condition", the `E08` diabetes codes,
+    `R65.20` severe sepsis), information otherwise, since the underlying cause is coded
+    first "if known" (`M40.00` postural kyphosis).  T36-T50's "code first, for adverse effects, the nature
     of the adverse effect" holds the adverse-effect codes only (I.C.19.e.5.a); a poisoning
     code precedes its manifestations (I.C.19.e.5.b).  A note such as `N18`'s "code first
     any associated ..." does not make a lone first code wrong, and "code, if applicable,
@@ -112,13 +114,21 @@ def code_first(ctx: EncounterContext) -> None:
     if first is None or reported_first or not first[1].flags & UNDERLYING_FIRST:
         return
     dx, facts = first
+    if facts.flags & MANIFESTATION:
+        return  # manifestation-first reports it, as an error
     entry = facts.underlying_first
     assert entry is not None
-    quoted = _shortened(entry.sentence())
-    advice = ("list the adverse effect itself first (T88.7 when the record does not say what it was)"
-              if facts.is_adverse_effect else "list the underlying condition first")
-    message = (f"{facts.code} is the {ctx.first_name}, but its note at {entry.source} says "
-               f"\"Code first {quoted}\": {advice}")
+    note = f"its note at {entry.source} says \"Code first {_shortened(entry.sentence())}\""
+    if facts.is_adverse_effect:
+        message = (f"{facts.code} is the {ctx.first_name}, but {note}: list the adverse effect itself "
+                   "first (T88.7 when the record does not say what it was)")
+    elif facts.underlying_is_certain:
+        message = f"{facts.code} is the {ctx.first_name}, but {note}: list the underlying condition first"
+    else:
+        message = (f"{facts.code} is the {ctx.first_name}; {note}: if the record documents that "
+                   "condition, list it first")
+        ctx.report("code-first", dx.code_span, message, facts.code, severity=Severity.INFORMATION)
+        return
     ctx.report("code-first", dx.code_span, message, facts.code)
 
 
