@@ -37,8 +37,11 @@ bench-check: venv
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) -m benchmarks.run --check
 
-vsix:
+# The .vsix carries the server's wheel, so the install command the extension suggests
+# (`<python> -m pip install <extension>/server/icd10ls-*.whl`) installs this very server.
+vsix: venv
+	rm -rf $(EXT)/server && $(PY) -m pip wheel --quiet --no-deps --wheel-dir $(EXT)/server .
 	cd $(EXT) && npm ci --no-audit --no-fund && npm run package
 
 clean:
-	rm -rf $(VENV) $(EXT)/node_modules $(EXT)/out .pytest_cache .hypothesis
+	rm -rf $(VENV) $(EXT)/node_modules $(EXT)/out $(EXT)/server .pytest_cache .hypothesis

@@ -19,7 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('icd10ls', { log: true });
   // Several quick changes of the interpreter (typing a path in the settings UI) restart once.
   const restartSoon = debounce(() => void manager?.restart(true), 500);
-  manager = new ServerManager(output, () => restartSoon.trigger());
+  manager = new ServerManager(output, () => restartSoon.trigger(), context.asAbsolutePath('server'));
   const server = manager;
   const documents = new LookupDocuments();
   const statusBar = new StatusBar(server);

@@ -7,6 +7,7 @@
 import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -21,7 +22,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { COMMANDS, CONFIG_SECTION, LANGUAGE_ID, VERSION_CHECK_TIMEOUT_MS } from './core/constants';
+import { COMMANDS, CONFIG_SECTION, LANGUAGE_ID, SERVER_MODULE, VERSION_CHECK_TIMEOUT_MS } from './core/constants';
 import {
   expandVariables,
   findOnPath,
@@ -38,6 +39,7 @@ import {
   ACTION_LABELS,
   checkProblemMessage,
   classifyVersionCheck,
+  newestServerWheel,
   noInterpreterMessage,
   outcomeFromExecFile,
   serverCommandNotFoundMessage,
@@ -142,7 +144,21 @@ export class ServerManager implements vscode.Disposable {
     private readonly output: vscode.LogOutputChannel,
     /** Called when the Python extension's interpreter changes and the server depends on it. */
     private readonly onPythonInterpreterChanged: () => void,
+    /** The extension's `server` folder, where `make vsix` puts the server's wheel. */
+    private readonly serverWheelFolder: string,
   ) {}
+
+  /** What the suggested pip command installs: the wheel shipped in the .vsix, else the package name. */
+  private installTarget(): string {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.serverWheelFolder);
+    } catch {
+      return SERVER_MODULE;
+    }
+    const wheel = newestServerWheel(names);
+    return wheel === undefined ? SERVER_MODULE : path.join(this.serverWheelFolder, wheel);
+  }
 
   get state(): ServerState {
     return this.currentState;
@@ -252,7 +268,7 @@ export class ServerManager implements vscode.Disposable {
         if (outcome.stderr.trim() !== '') {
           this.output.error(outcome.stderr.trim());
         }
-        const problem = checkProblemMessage(result, python, process.platform);
+        const problem = checkProblemMessage(result, python, process.platform, undefined, this.installTarget());
         this.setState(result.kind === 'missing' || result.kind === 'tooOld' || result.kind === 'interpreterNotFound' ? 'notInstalled' : 'failed');
         if (problem !== undefined) {
           this.output.error(problem.text);

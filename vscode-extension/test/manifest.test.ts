@@ -183,4 +183,9 @@ describe('packaging', () => {
     assert.match(ignore, /^out\/\*\*\/\*\.map$/m);
     assert.doesNotMatch(ignore, /^!src/m);
   });
+
+  it('ships the server wheel that make vsix builds', () => {
+    const ignore = fs.readFileSync(extensionPath('.vscodeignore'), 'utf8');
+    assert.match(ignore, /^!server\/\*\.whl$/m);
+  });
 });

@@ -4,6 +4,7 @@ import {
   checkProblemMessage,
   classifyVersionCheck,
   noInterpreterMessage,
+  newestServerWheel,
   outcomeFromExecFile,
   pipCommand,
   serverCommandNotFoundMessage,
@@ -12,6 +13,19 @@ import {
 
 const ok = (stdout: string) => ({ exitCode: 0, stdout, stderr: '' });
 const failed = (stderr: string, exitCode = 1) => ({ exitCode, stdout: '', stderr });
+
+describe('newestServerWheel', () => {
+  it('picks the newest icd10ls wheel and ignores everything else', () => {
+    assert.equal(newestServerWheel([]), undefined);
+    assert.equal(newestServerWheel(['README.md', 'icd10ls-0.1.0.tar.gz', 'other-1.0-py3-none-any.whl']), undefined);
+    assert.equal(newestServerWheel(['icd10ls-0.1.0-py3-none-any.whl']), 'icd10ls-0.1.0-py3-none-any.whl');
+    assert.equal(
+      newestServerWheel(['icd10ls-0.10.0-py3-none-any.whl', 'icd10ls-0.9.1-py3-none-any.whl', 'icd10ls-0.10.0rc1-py3-none-any.whl']),
+      'icd10ls-0.10.0-py3-none-any.whl',
+    );
+    assert.equal(newestServerWheel(['icd10ls-0.1.0-cp311-cp311-linux_x86_64.whl']), undefined);
+  });
+});
 
 describe('outcomeFromExecFile', () => {
   it('maps success, exit codes, spawn errors and timeouts', () => {
@@ -82,6 +96,16 @@ describe('problem messages', () => {
     const message = checkProblemMessage({ kind: 'missing' }, ['C:\\Program Files\\Python312\\python.exe'], 'win32');
     assert.equal(message?.copyCommand, '"C:\\Program Files\\Python312\\python.exe" -m pip install icd10ls');
     assert.equal(pipCommand(['conda', 'run', '-n', 'x', 'python'], 'linux', 'reinstall'), 'conda run -n x python -m pip install --upgrade --force-reinstall icd10ls');
+  });
+  it('points the install command at the wheel shipped in the extension when there is one', () => {
+    const wheel = '/home/me/.vscode/extensions/icd10ls 0.2.0/server/icd10ls-0.2.0-py3-none-any.whl';
+    const missing = checkProblemMessage({ kind: 'missing' }, ['python3'], 'linux', undefined, wheel);
+    assert.equal(missing?.copyCommand, `python3 -m pip install '${wheel}'`);
+    assert.ok(missing?.text.endsWith(`python3 -m pip install '${wheel}'`));
+    const old = checkProblemMessage({ kind: 'tooOld', version: '0.0.5' }, ['python3'], 'linux', undefined, wheel);
+    assert.equal(old?.copyCommand, `python3 -m pip install --upgrade '${wheel}'`);
+    const broken = checkProblemMessage({ kind: 'broken', detail: 'x' }, ['python3'], 'linux', undefined, wheel);
+    assert.equal(broken?.copyCommand, `python3 -m pip install --upgrade --force-reinstall '${wheel}'`);
   });
   it('has one message per problem, with a stable key', () => {
     assert.equal(checkProblemMessage({ kind: 'ok', version: '0.1.0' }, ['python3'], 'linux'), undefined);

@@ -6,7 +6,7 @@
 
 import { MIN_SERVER_VERSION, SERVER_MODULE } from './constants';
 import { formatCommand } from './interpreter';
-import { meetsMinimum, parseVersion } from './version';
+import { compareVersions, meetsMinimum, parseVersion, type Version } from './version';
 
 /** What running the check process did, independent of how it was run. */
 export interface ProcessOutcome {
@@ -118,10 +118,34 @@ export interface ProblemMessage {
   readonly actions: readonly ProblemAction[];
 }
 
-/** The pip command that installs (or upgrades) the server for an interpreter. */
-export function pipCommand(python: readonly string[], platform: NodeJS.Platform, mode: 'install' | 'upgrade' | 'reinstall'): string {
+/**
+ * The pip command that installs (or upgrades) the server for an interpreter.  `target` is what
+ * pip installs: the server wheel shipped inside the .vsix when there is one, else the package name.
+ */
+export function pipCommand(
+  python: readonly string[],
+  platform: NodeJS.Platform,
+  mode: 'install' | 'upgrade' | 'reinstall',
+  target: string = SERVER_MODULE,
+): string {
   const extra = mode === 'install' ? [] : mode === 'upgrade' ? ['--upgrade'] : ['--upgrade', '--force-reinstall'];
-  return formatCommand([...python, '-m', 'pip', 'install', ...extra, SERVER_MODULE], platform);
+  return formatCommand([...python, '-m', 'pip', 'install', ...extra, target], platform);
+}
+
+// Wheel file names write the version with "_" for "-" (PEP 427); a pure-Python server only.
+const WHEEL_NAME = /^icd10ls-([^-]+)-py3-none-any\.whl$/;
+
+/** The newest server wheel among file names (those of the extension's `server` folder), if any. */
+export function newestServerWheel(fileNames: readonly string[]): string | undefined {
+  let best: { name: string; version: Version } | undefined;
+  for (const name of fileNames) {
+    const match = WHEEL_NAME.exec(name);
+    const version = match === null ? undefined : parseVersion(match[1]);
+    if (version !== undefined && (best === undefined || compareVersions(version, best.version) > 0)) {
+      best = { name, version };
+    }
+  }
+  return best?.name;
 }
 
 /** The one message for a failed check; undefined when the check passed. */
@@ -130,13 +154,14 @@ export function checkProblemMessage(
   python: readonly string[],
   platform: NodeJS.Platform,
   minimum: string = MIN_SERVER_VERSION,
+  installTarget: string = SERVER_MODULE,
 ): ProblemMessage | undefined {
   const shown = formatCommand(python, platform);
   switch (result.kind) {
     case 'ok':
       return undefined;
     case 'missing': {
-      const command = pipCommand(python, platform, 'install');
+      const command = pipCommand(python, platform, 'install', installTarget);
       return {
         key: `missing:${shown}`,
         severity: 'error',
@@ -146,7 +171,7 @@ export function checkProblemMessage(
       };
     }
     case 'tooOld': {
-      const command = pipCommand(python, platform, 'upgrade');
+      const command = pipCommand(python, platform, 'upgrade', installTarget);
       const installed = result.version !== undefined ? `${SERVER_MODULE} ${result.version}` : `The installed ${SERVER_MODULE}`;
       return {
         key: `tooOld:${shown}:${result.version ?? '?'}`,
@@ -157,7 +182,7 @@ export function checkProblemMessage(
       };
     }
     case 'broken': {
-      const command = pipCommand(python, platform, 'reinstall');
+      const command = pipCommand(python, platform, 'reinstall', installTarget);
       return {
         key: `broken:${shown}:${result.detail}`,
         severity: 'error',
