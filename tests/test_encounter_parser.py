@@ -1018,3 +1018,23 @@ def test_needs_review_example_has_only_the_deliberate_syntax_problem() -> None:
 def test_fast_path_matches_general_path_on_examples(name: str) -> None:
     text = (EXAMPLES / name).read_text(encoding="utf-8")
     assert enc._parse(text, fast=True) == enc._parse(text, fast=False)
+
+
+@pytest.mark.parametrize(("line", "expected_id"), [
+    (" ENCOUNTER :ENC-2026-0001", "ENC-2026-0001"),  # found by hypothesis: the fast path kept the colon
+    ("encounter:ENC-1", "ENC-1"),
+    ("encounter : ENC-1", "ENC-1"),
+    ("ENCOUNTER\t:\tA", "A"),
+    ("encounter", None),
+    ("encounter :", None),
+    ("encounter: # a comment", None),
+])
+def test_encounter_line_forms_read_the_same_on_both_paths(line, expected_id):
+    fast, general = enc._parse(line + "\n", True), enc._parse(line + "\n", False)
+    assert fast == general
+    assert [e.id for e in fast.encounters] == [expected_id] and not fast.issues
+
+
+def test_a_word_that_starts_with_encounter_is_no_encounter_line():
+    f = parse("encounterX\n")
+    assert f.encounters[0].implicit and [i.kind for i in f.issues] == ["unrecognized-line"]

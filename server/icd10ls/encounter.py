@@ -308,7 +308,8 @@ _AGE = re.compile(r"[0-9]{1,3}")
 # The common, well-formed lines, matched in one go (content only, the comment
 # excluded by `endpos`):
 #   1-2  a known header key and its value;
-#   3-4  an 'encounter' line and its id;
+#   3-4  an 'encounter' line and its id (after a colon or a blank: 'encounter :ENC-1'
+#        has the id 'ENC-1', and 'encounterX' is no encounter line);
 #   5-7  a dx line: optional 'dx:', 5 the first token (taken only if code_of()
 #        accepts it), 6 a valid poa flag, 7 text without '=' or ':' (so that no
 #        stray 'poa=' hides in it).
@@ -318,7 +319,7 @@ _AGE = re.compile(r"[0-9]{1,3}")
 _FAST = re.compile(
     r"\s*(?:"
     r"((?i:date|setting|sex|age|note))\s*:\s*(\S(?:.*\S)?)?"
-    r"|((?i:encounter))(?:\s*:)?(?:\s+(\S+))?"
+    r"|((?i:encounter))(?:\s*:)?\s*(?:(?<=[\s:])(\S+))?"
     r"|(?:[dD][xX]\s*:\s*)?(\S+)"
     r"(?:\s+([pP][oO][aA]\s*=[YNUWynuw1]))?"
     r"(?:\s+([^\s=:](?:[^=:]*[^\s=:])?))?"
