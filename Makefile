@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 EXT    := vscode-extension
 
-.PHONY: run test test-python test-extension bench bench-check vsix venv test-deps clean
+.PHONY: run test test-python test-extension fuzz bench bench-check vsix venv test-deps clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -23,8 +23,17 @@ run: venv
 
 test: test-python test-extension
 
+# Property tests and the random editing run use fixed seeds here; `make fuzz` explores.
 test-python: test-deps
-	$(PY) -m pytest -q
+	ICD10LS_STRESS_SEED=20261121 $(PY) -m pytest -q --hypothesis-profile=repeatable
+
+# Fresh random examples for the property tests and a 3,000-step random editing run of the
+# server; run it after touching the parser, the rules or the server.  A failure prints
+# the example (and the editing run its seed) to replay.
+fuzz: test-deps
+	ICD10LS_STRESS_OPERATIONS=3000 $(PY) -m pytest -q -p no:cacheprovider \
+	  tests/test_fuzz_engine.py tests/test_rules_properties.py tests/test_encounter_parser_properties.py \
+	  tests/test_codes.py tests/lsp/test_lsp_stress.py
 
 test-extension:
 	cd $(EXT) && npm ci --no-audit --no-fund && npm run compile && npm run lint && npm test
