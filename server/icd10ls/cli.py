@@ -12,10 +12,10 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .codes import normalize
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .store import DataStore

@@ -174,9 +174,19 @@ class CodeFacts:
         return _ADVERSE_EFFECT_TITLE.match(self.title) is not None
 
     @cached_property
+    def _binding_code_first(self) -> list[tuple[NoteEntry, str]]:
+        """The code-first entries that bind this code, with their lead-in: T36-T50's "for adverse
+        effects" one binds the adverse-effect codes only."""
+        out = []
+        for entry in self.entries("codeFirst"):
+            lead = entry.lead or entry.texts[0]
+            if self.is_adverse_effect or not _FOR_ADVERSE_EFFECTS.match(lead):
+                out.append((entry, lead))
+        return out
+
+    @cached_property
     def _code_first_entries(self) -> list[NoteEntry]:
-        return [e for e in self.entries("codeFirst") if not _CAUSAL_CONDITION.search(e.lead or e.texts[0])
-                and (self.is_adverse_effect or not _FOR_ADVERSE_EFFECTS.match(e.lead or e.texts[0]))]
+        return [e for e, lead in self._binding_code_first if not _CAUSAL_CONDITION.search(lead)]
 
     @cached_property
     def code_first_categories(self) -> frozenset[str]:
@@ -186,11 +196,8 @@ class CodeFacts:
     def underlying_first(self) -> NoteEntry | None:
         """A "code first the underlying condition" note: this code is never first-listed.  The
         nature of an adverse effect is such a condition for an adverse-effect code (I.C.19.e.5.a)."""
-        for entry in self.entries("codeFirst"):
-            lead = entry.lead or entry.texts[0]
-            if entry.conditional:
-                continue
-            if _UNDERLYING_LEAD.match(lead) or (self.is_adverse_effect and _FOR_ADVERSE_EFFECTS.match(lead)):
+        for entry, lead in self._binding_code_first:
+            if not entry.conditional and (_UNDERLYING_LEAD.match(lead) or _FOR_ADVERSE_EFFECTS.match(lead)):
                 return entry
         return None
 
@@ -199,8 +206,6 @@ class CodeFacts:
         """Whether the title (the code's, or an ancestor's up to its category) says there is an
         underlying condition; otherwise "code first the underlying ..." applies only when the
         record documents one (Official Guidelines I.B.7: "if known")."""
-        if self.is_adverse_effect:
-            return True
         cs = self.kb.codeset
         for node in [self.node, *cs.ancestors(self.node)]:
             if _DEPENDENT_TITLE.search(cs.title_of(node)):

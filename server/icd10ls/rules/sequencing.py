@@ -119,6 +119,7 @@ def code_first(ctx: EncounterContext) -> None:
     entry = facts.underlying_first
     assert entry is not None
     note = f"its note at {entry.source} says \"Code first {_shortened(entry.sentence())}\""
+    severity = None  # the rule's
     if facts.is_adverse_effect:
         message = (f"{facts.code} is the {ctx.first_name}, but {note}: list the adverse effect itself "
                    "first (T88.7 when the record does not say what it was)")
@@ -127,9 +128,8 @@ def code_first(ctx: EncounterContext) -> None:
     else:
         message = (f"{facts.code} is the {ctx.first_name}; {note}: if the record documents that "
                    "condition, list it first")
-        ctx.report("code-first", dx.code_span, message, facts.code, severity=Severity.INFORMATION)
-        return
-    ctx.report("code-first", dx.code_span, message, facts.code)
+        severity = Severity.INFORMATION
+    ctx.report("code-first", dx.code_span, message, facts.code, severity=severity)
 
 
 def _shortened(text: str, limit: int = 160) -> str:
