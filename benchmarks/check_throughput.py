@@ -127,7 +127,7 @@ def _time(function, rounds: int) -> list[float]:
 
 def measure(rounds: int = 5) -> dict:
     from icd10ls.checker import check_text
-    from icd10ls.store import default_store
+    from icd10ls.codeset.store import default_store
 
     store = default_store()
     codeset = store.latest()
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", metavar="PATH", help="also write the generated encounter file here")
     args = parser.parse_args(argv)
     if args.write:
-        from icd10ls.store import default_store
+        from icd10ls.codeset.store import default_store
 
         with open(args.write, "w", encoding="utf-8") as stream:
             stream.write(generate(default_store().latest())[0])

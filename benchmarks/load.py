@@ -29,7 +29,7 @@ RSS_BOTH = Spec("rss_both_years", "peak RSS of a process with both years loaded"
 SPECS = (LOAD, LOAD_RSS, IN_PROCESS, FIRST_USE, RSS_BOTH)
 
 OURS = """import json, resource, time
-from icd10ls.store import DataStore
+from icd10ls.codeset.store import DataStore
 store = DataStore()
 store.latest()
 done = time.monotonic()
@@ -64,7 +64,7 @@ def _first_use(cfg: Config) -> float:
 
 
 def _in_process(rounds: int) -> list[float]:
-    from icd10ls.store import DataStore
+    from icd10ls.codeset.store import DataStore
 
     sources = DataStore().sources()
     for source in sources:  # the cache exists and this process has imported everything

@@ -53,8 +53,8 @@ def _timed(call, codes) -> list[float]:
 
 
 def measure(cfg: Config) -> list:
-    from icd10ls.describe import describe
-    from icd10ls.store import DataStore
+    from icd10ls.codeset.describe import describe
+    from icd10ls.codeset.store import DataStore
 
     store = DataStore()
     codesets = store.codesets()

@@ -30,7 +30,7 @@ RESULTS = BENCH_DIR / "results.json"
 MISSED = ("FAIL", "ERROR", "N/A")
 
 WARM_CACHE = """import json, time
-from icd10ls.store import DataStore
+from icd10ls.codeset.store import DataStore
 store = DataStore()
 for source in store.sources():
     store.load(source)

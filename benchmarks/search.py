@@ -30,8 +30,8 @@ def _timed(call, query: str) -> tuple[float, list[str]]:
 
 
 def measure(cfg: Config) -> list:
-    from icd10ls.search import index_for
-    from icd10ls.store import DataStore
+    from icd10ls.codeset.search import index_for
+    from icd10ls.codeset.store import DataStore
 
     index = index_for(DataStore().latest())  # built here, not timed
     by_query: dict[str, list[float]] = {query: [] for query in SEARCH_QUERIES}

@@ -36,7 +36,7 @@ os.environ["ICD10LS_DATA_DIR"] = _session_dir("icd10ls-test-data-")
 @pytest.fixture(scope="session")
 def store():
     """The process-wide DataStore (the one `icd10ls.cli.main` uses too), so code sets load once."""
-    from icd10ls.store import default_store
+    from icd10ls.codeset.store import default_store
 
     return default_store()
 

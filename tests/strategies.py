@@ -26,7 +26,7 @@ from functools import cache
 from codelists import code_list
 from hypothesis import strategies as st
 
-from icd10ls.codes import dotted
+from icd10ls.codeset.codes import dotted
 
 __all__ = [
     "PAIRS",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from codelists import code_list
 
-from icd10ls.changes import compare, describe_history, history
-from icd10ls.codes import compact
+from icd10ls.codeset.changes import compare, describe_history, history
+from icd10ls.codeset.codes import compact
 
 
 @pytest.fixture(scope="module")

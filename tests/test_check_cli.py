@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from icd10ls import check_command
+from icd10ls.cli import check as check_command
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN = "encounter A\ndate: 2026-01-15\nI10\nE78.5\n"

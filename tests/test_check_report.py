@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from icd10ls.checker import check_text
-from icd10ls.report import artifact_uri, format_json, format_sarif, format_text, summary
+from icd10ls.cli.report import artifact_uri, format_json, format_sarif, format_text, summary
 from icd10ls.rules import RULES
 
 TEXT = ("encounter A\ndate: 2026-01-15\nW19.XXXA\nS52.521A\nA15.4\nA15.7\nI10\nI10\nT07A\ne1122\n"

@@ -17,7 +17,7 @@ import pytest
 from codelists import code_list
 
 from icd10ls.cli import main
-from icd10ls.codes import compact
+from icd10ls.codeset.codes import compact
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_2026 = ROOT / "data" / "icd10cm-tabular-2026-04.xml.xz"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icd10ls.codes import CODE_TOKEN, compact, dotted, is_code_shaped, normalize, pad_for_seventh
+from icd10ls.codeset.codes import CODE_TOKEN, compact, dotted, is_code_shaped, normalize, pad_for_seventh
 
 CANONICAL = re.compile(r"[A-Z][0-9A-Z]{2}(?:\.[0-9A-Z]{1,4})?")
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from icd10ls.codeset import NOTE_LABELS, CodeSet
-from icd10ls.tabular import KIND_SECTION, NOTE_KINDS, compile_tabular
+from icd10ls.codeset.model import NOTE_LABELS, CodeSet
+from icd10ls.codeset.tabular import KIND_SECTION, NOTE_KINDS, compile_tabular
 
 
 def names(codeset, nodes):

@@ -6,8 +6,8 @@ import pytest
 from codelists import code_list
 
 from icd10ls.cli import main
-from icd10ls.codes import compact
-from icd10ls.tabular import KIND_CHAPTER
+from icd10ls.codeset.codes import compact
+from icd10ls.codeset.tabular import KIND_CHAPTER
 
 BILLABLE_COUNTS = {2026: 74_719, 2025: 74_260}
 

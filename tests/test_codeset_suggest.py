@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from icd10ls.cli import main
-from icd10ls.suggest import same_code, suggest
+from icd10ls.codeset.suggest import same_code, suggest
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,7 @@ def test_lookup_prints_the_suggestions(cs2026, capsys):
 
 
 def test_same_code_only_repairs_case_spaces_and_the_dot(cs2026):
-    from icd10ls.suggest import same_code
+    from icd10ls.codeset.suggest import same_code
 
     assert same_code(cs2026, " e11.22 ") == "E11.22"
     assert same_code(cs2026, "E1122") == "E11.22"

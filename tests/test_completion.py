@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from icd10ls.completion import complete
-from icd10ls.search import index_for
+from icd10ls.codeset.search import index_for
 
 
 @pytest.fixture(scope="module")

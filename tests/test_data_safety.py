@@ -29,8 +29,8 @@ import pytest
 from test_store import SMALL, small_bundled
 from test_tabular_hardening import CHOLERA, hostile_files, minimal
 
-import icd10ls.store as store_module
-from icd10ls.store import DataError, DataStore
+import icd10ls.codeset.store as store_module
+from icd10ls.codeset.store import DataError, DataStore
 
 # -- data add ---------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from icd10ls import encounter as enc
-from icd10ls.codes import normalize
+from icd10ls.codeset.codes import normalize
 from icd10ls.encounter import EncounterFile, Span, code_of, parse, parse_line
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -45,7 +45,7 @@ def test_an_other_code_without_an_unspecified_sibling_is_not_told_to_prefer_one(
 
 
 def test_hover_on_an_unknown_code_says_so_and_suggests(cs2026):
-    from icd10ls.suggest import suggest
+    from icd10ls.codeset.suggest import suggest
 
     file = parse("dx: E11.2Z\n")
     text = hover(file, 0, 5, lambda line: (cs2026, None), [cs2026], suggest).markdown

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from icd10ls.noterefs import parse_note, resolve
+from icd10ls.codeset.noterefs import parse_note, resolve
 
 
 def refs(text, codeset):

@@ -6,7 +6,7 @@ import pytest
 
 from icd10ls.rules.facts import placeholder_readings
 from icd10ls.rules.notes import qualifier_test
-from icd10ls.suggest import same_code, suggest
+from icd10ls.codeset.suggest import same_code, suggest
 
 
 def test_suggest_finds_the_code_behind_case_and_dot_slips(cs2026):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.queries import SEARCH_QUERIES
-from icd10ls.search import index_for
+from icd10ls.codeset.search import index_for
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from icd10ls.specificity import NEC, NEC_NOS, NOS, SPECIFIC, classify
+from icd10ls.codeset.specificity import NEC, NEC_NOS, NOS, SPECIFIC, classify
 
 
 def label(codeset, code):

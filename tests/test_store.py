@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-import icd10ls.store as store_module
-from icd10ls.store import DataError, DataStore, fiscal_year_of, read_source_bytes
-from icd10ls.tabular import INDEX_FORMAT
+import icd10ls.codeset.store as store_module
+from icd10ls.codeset.store import DataError, DataStore, fiscal_year_of, read_source_bytes
+from icd10ls.codeset.tabular import INDEX_FORMAT
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

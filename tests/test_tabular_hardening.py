@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from icd10ls.tabular import TabularError, compile_tabular
+from icd10ls.codeset.tabular import TabularError, compile_tabular
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_2026 = ROOT / "data" / "icd10cm-tabular-2026-04.xml.xz"

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .encounter import EncounterFile, parse
-from .findings import Finding, Severity
+from .rules.findings import Finding, Severity
 from .rules.engine import run_rules
 from .settings import Settings, find_config, load_toml
-from .store import DataStore, Selection, default_store
+from .codeset.store import DataStore, Selection, default_store
 
 __all__ = ["CheckResult", "check_text", "check_parsed", "apply_allows"]
 

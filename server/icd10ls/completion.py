@@ -13,8 +13,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from .codes import compact, dotted, normalize, pad_for_seventh
-from .codeset import CodeSet
+from .codeset.codes import compact, dotted, normalize, pad_for_seventh
+from .codeset.model import CodeSet
 
 HEADER_HELP = {
     "encounter": "Starts an encounter; an id after the word is optional.",

@@ -29,7 +29,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .codes import CODE_TOKEN, normalize
+from .codeset.codes import CODE_TOKEN, normalize
 
 __all__ = [
     "Span",

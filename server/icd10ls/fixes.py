@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .encounter import EncounterFile, Span
-from .findings import Finding, Fix, TextEdit
+from .rules.findings import Finding, Fix, TextEdit
 
 if TYPE_CHECKING:
     from .checker import CheckResult
     from .settings import Settings
-    from .store import DataStore
+    from .codeset.store import DataStore
 
 _LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
 MAX_ROUNDS = 10

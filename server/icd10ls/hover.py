@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .codes import CODE_TOKEN, normalize
-from .codeset import CodeSet
+from .codeset.codes import CODE_TOKEN, normalize
+from .codeset.model import CodeSet
 from .completion import HEADER_HELP
-from .describe import describe, to_markdown
+from .codeset.describe import describe, to_markdown
 from .encounter import EncounterFile, Span
 
 _KEY = re.compile(r"^\s*(encounter|date|setting|sex|age|note|dx)\b", re.IGNORECASE)

@@ -25,7 +25,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 from strategies import PAIRS, billable_2026
 
-from icd10ls.codes import normalize
+from icd10ls.codeset.codes import normalize
 
 from .helpers import new_uri, wait_for_diagnostics
 from .test_lsp_hostile import summary_of_check, summary_of_diagnostics

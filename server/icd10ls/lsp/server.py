@@ -56,7 +56,7 @@ class Icd10LanguageServer(LanguageServer):
     def service(self) -> "LanguageService":
         with self._service_lock:
             if self._service is None:
-                from ..store import DataStore
+                from ..codeset.store import DataStore
                 from .service import LanguageService
 
                 self._service = LanguageService(DataStore(), self._settings)
@@ -176,7 +176,7 @@ def _warm_up(ls: Icd10LanguageServer) -> None:
     try:
         store = ls.service.store
         store.codesets()
-        from ..search import index_for
+        from ..codeset.search import index_for
 
         index_for(store.latest())
     except Exception as error:  # noqa: BLE001
@@ -350,7 +350,7 @@ def search_command(ls: Icd10LanguageServer, *args):
     text = str(args[0]) if args else ""
     limit = args[1] if len(args) > 1 and isinstance(args[1], int) else ls.service.settings.completion_limit
     uri = args[2] if len(args) > 2 else None
-    from ..search import index_for
+    from ..codeset.search import index_for
 
     hits = index_for(_codeset_for_uri(ls, uri)).search(text[:500], max(1, min(limit, 500)))
     return [{"code": h.code, "title": h.title, "billable": h.billable} for h in hits]

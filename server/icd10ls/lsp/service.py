@@ -15,15 +15,15 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 
 from .. import checker, fixes as fix_engine
-from ..codeset import CodeSet
+from ..codeset.model import CodeSet
 from ..completion import Candidate, complete
-from ..describe import describe, to_markdown
+from ..codeset.describe import describe, to_markdown
 from ..encounter import EncounterFile, Span, parse
-from ..findings import Finding, Fix, Severity, TextEdit
+from ..rules.findings import Finding, Fix, Severity, TextEdit
 from ..hover import describe_code, hover
 from ..rules.engine import state_for
 from ..settings import Settings, find_config, load_toml, merge
-from ..store import DataStore
+from ..codeset.store import DataStore
 from . import FIX_ALL_KIND
 from .convert import position_to_engine, span_to_range
 
@@ -159,7 +159,7 @@ class LanguageService:
         text = state.lines[line] if state.lines else ""
         codeset, _note = self.codeset_for_line(state, line)
         limit = state.settings.completion_limit
-        from ..search import index_for
+        from ..codeset.search import index_for
 
         search = (lambda q, n: index_for(codeset).search(q, n)) if codeset is not None else None
         candidates = complete(text, character, codeset, limit=limit, search=search)
@@ -319,7 +319,7 @@ class LanguageService:
 
     # -- commands ------------------------------------------------------------------------
     def lookup_command(self, code: str, codeset: CodeSet) -> dict:
-        from ..codes import normalize
+        from ..codeset.codes import normalize
 
         canonical = normalize(code or "")
         if canonical is None:
@@ -360,7 +360,7 @@ def _fixes_of(diagnostic: types.Diagnostic) -> list[Fix]:
 
 
 def _suggest(codeset: CodeSet, code: str) -> list[str]:
-    from ..suggest import suggest
+    from ..codeset.suggest import suggest
 
     return suggest(codeset, code)
 

@@ -15,8 +15,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..encounter import Diagnosis, Encounter, EncounterFile, Span
-from ..findings import Finding, Fix, Related, Severity, TextEdit
-from ..store import DataStore, Selection, fiscal_year_of
+from .findings import Finding, Fix, Related, Severity, TextEdit
+from ..codeset.store import DataStore, Selection, fiscal_year_of
 from .facts import WRITTEN, CodeFacts, Knowledge
 from .registry import CODE, ENCOUNTER, FILE, RULES, Rule
 

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterable
 
-from ..codes import compact, dotted, pad_for_seventh
-from ..codeset import CodeSet
-from ..findings import Severity
+from ..codeset.codes import compact, dotted, pad_for_seventh
+from ..codeset.model import CodeSet
+from .findings import Severity
 from .notes import NoteEntry, NoteRef, entries_in_effect
 
 if TYPE_CHECKING:
-    from ..store import DataStore
+    from ..codeset.store import DataStore
 
 # How a written code resolves in a code set.
 VALID = "valid"  # a billable code

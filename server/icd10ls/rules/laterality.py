@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..codes import compact, dotted
-from ..codeset import CodeSet
-from ..findings import Fix, Related, Severity, TextEdit
+from ..codeset.codes import compact, dotted
+from ..codeset.model import CodeSet
+from .findings import Fix, Related, Severity, TextEdit
 from .engine import EncounterContext
 from .facts import LATERAL, VALID, CodeFacts, Lateral
 from .registry import ENCOUNTER, rule

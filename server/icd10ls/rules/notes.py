@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
-from ..codes import compact
-from ..codeset import CodeSet
-from ..noterefs import CodeRef, parse_note
+from ..codeset.codes import compact
+from ..codeset.model import CodeSet
+from ..codeset.noterefs import CodeRef, parse_note
 
 _CONDITIONAL = re.compile(r"\bif (?:applicable|known|present|any|desired|documented)\b", re.IGNORECASE)
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,

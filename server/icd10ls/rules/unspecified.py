@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ..codes import compact, dotted
-from ..findings import Severity
-from ..specificity import NEC, NEC_NOS, NOS, classify
+from ..codeset.codes import compact, dotted
+from .findings import Severity
+from ..codeset.specificity import NEC, NEC_NOS, NOS, classify
 from .facts import VALID, CodeFacts, Problem
 from .registry import CODE, rule
 from .validity import listing, replace_fixes

@@ -7,10 +7,10 @@ of those a written code misses and offer the codes it most likely should be.
 
 from __future__ import annotations
 
-from ..codes import compact
-from ..findings import Fix, Severity, TextEdit
-from ..specificity import classify
-from ..suggest import suggest
+from ..codeset.codes import compact
+from .findings import Fix, Severity, TextEdit
+from ..codeset.specificity import classify
+from ..codeset.suggest import suggest
 from .engine import NON_CANONICAL, EncounterContext
 from .facts import HEADER, IN_CODE_SET, OTHER_YEAR, UNKNOWN, WRITTEN, CodeFacts, FixSpec, Knowledge, Problem
 from .registry import CODE, ENCOUNTER, rule

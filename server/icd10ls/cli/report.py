@@ -12,9 +12,9 @@ from pathlib import Path, PurePath
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
-from . import __version__
-from .findings import Finding, Severity, TextEdit
-from .rules import RULES
+from .. import __version__
+from ..rules.findings import Finding, Severity, TextEdit
+from ..rules import RULES
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 DOCS = "docs/rules.md"  # where each rule is explained, by its id as anchor

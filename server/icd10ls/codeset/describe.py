@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from .changes import describe_history, history
-from .codeset import NOTE_LABELS, CodeInfo, CodeSet
+from .model import NOTE_LABELS, CodeInfo, CodeSet
 from .specificity import classify
 
 # Order in which note groups are shown; inclusion terms and includes come first

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, TextIO
 
-from .checker import CheckResult, check_text
-from .findings import Severity
-from .fixes import fix_text
+from ..checker import CheckResult, check_text
+from ..rules.findings import Severity
+from ..fixes import fix_text
 from .report import FORMATS, summary
-from .rules import RULES
-from .settings import RuleSetting, Settings, find_config, load_toml, merge
-from .store import DataError, DataStore, default_store
+from ..rules import RULES
+from ..settings import RuleSetting, Settings, find_config, load_toml, merge
+from ..codeset.store import DataError, DataStore, default_store
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 STDIN = "-"

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .codeset import CodeSet
+from .model import CodeSet
 
 SPECIFIC, NEC, NOS, NEC_NOS = "specific", "nec", "nos", "nec-nos"
 

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from .codeset import CodeSet
+from .model import CodeSet
 
 # Abbreviations coders use that titles spell out.
 ABBREVIATIONS = {

@@ -14,11 +14,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .codes import normalize
+from .. import __version__
+from ..codeset.codes import normalize
 
 if TYPE_CHECKING:
-    from .store import DataStore
+    from ..codeset.store import DataStore
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
 
@@ -33,7 +33,7 @@ def _show(text: str, limit: int = 40) -> str:
 
 
 def _parse_day(text: str) -> date:
-    from .encounter import parse_date
+    from ..encounter import parse_date
 
     day = parse_date(text)
     if day is None:
@@ -61,7 +61,7 @@ def _require_code(text: str) -> str:
 
 # -- lookup -------------------------------------------------------------------
 def cmd_lookup(args: argparse.Namespace, store: DataStore) -> int:
-    from .describe import describe, to_markdown, to_text
+    from ..codeset.describe import describe, to_markdown, to_text
 
     code = _require_code(args.code)
     codeset, note = _codeset_for(args, store)
@@ -96,14 +96,14 @@ def cmd_lookup(args: argparse.Namespace, store: DataStore) -> int:
 
 
 def _suggestions(codeset, code: str) -> list[str]:
-    from .suggest import suggest
+    from ..codeset.suggest import suggest
 
     return suggest(codeset, code)
 
 
 # -- search -------------------------------------------------------------------
 def cmd_search(args: argparse.Namespace, store: DataStore) -> int:
-    from .search import index_for
+    from ..codeset.search import index_for
 
     text = " ".join(args.text).strip()
     if not text:
@@ -165,7 +165,7 @@ def cmd_data_add(args: argparse.Namespace, store: DataStore) -> int:
 
 # -- serve --------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace, store: DataStore) -> int:
-    from .lsp.server import run
+    from ..lsp.server import run
 
     run(tcp=args.tcp, host=args.host, port=args.port)
     return EXIT_OK
@@ -218,7 +218,7 @@ def build_parser(include_check: bool = True) -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     if include_check:
-        from . import check_command
+        from . import check as check_command
 
         check_command.register(sub)
     return parser
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    from .store import DataError, default_store
+    from ..codeset.store import DataError, default_store
 
     try:
         store = default_store() if getattr(args, "command", None) != "serve" else None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .codeset import CodeSet
+from .model import CodeSet
 from .tabular import INDEX_FORMAT, CompiledTabular, TabularError, compile_tabular
 
 _MAGIC = b"ICD10LS-INDEX\n"
@@ -63,8 +63,8 @@ def fiscal_year_of(day: date) -> int:
 
 
 def _bundled_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "bundled_data", here.parent.parent / "data"):
+    package = Path(__file__).resolve().parent.parent  # icd10ls/
+    for candidate in (package / "bundled_data", package.parent.parent / "data"):
         if (candidate / _MANIFEST).is_file():
             return candidate
     raise DataError("the bundled ICD-10-CM data was not found; reinstall icd10ls")

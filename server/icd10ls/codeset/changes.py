@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .codeset import CodeSet
+from .model import CodeSet
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .codes import dotted
-from .codeset import CodeSet
+from .model import CodeSet
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOOK_ALIKES = {"O": "0", "0": "O", "I": "1", "1": "I", "L": "1", "S": "5", "5": "S", "Z": "2", "B": "8"}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .codes import compact
-from .codeset import CodeSet
+from .model import CodeSet
 
 _CODE = r"[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])(?:\.[0-9A-Z]{1,4})?"
 _REFERENCE = re.compile(
