@@ -116,8 +116,11 @@ def test_lookup_markdown(capsys, cs2026):
 @pytest.mark.parametrize(
     ("date", "year", "note"),
     [("2025-09-30", 2025, None), ("2025-10-01", 2026, None), ("09/30/2025", 2025, None),
-     ("2024-05-01", 2025, "2024-05-01 falls in FY2024, which is not installed; using the nearest code set, FY2025"),
-     ("2030-01-01", 2026, "2030-01-01 falls in FY2030, which is not installed; using the nearest code set, FY2026")],
+     ("2024-05-01", 2025, "2024-05-01 falls in FY2024: codes are checked for validity against CMS's FY2024 "
+                          "code tables; titles and notes come from FY2025 (`icd10ls data fetch 2024` installs "
+                          "FY2024's)"),
+     ("2030-01-01", 2026, "2030-01-01 falls in FY2030, which is not installed; using the nearest code set, FY2026 "
+                          "(CMS's code tables do not reach this date)")],
 )
 def test_lookup_by_date_of_service(capsys, cs2025, cs2026, date, year, note):
     code, out, _err = call(capsys, "lookup", "E11.22", "--date", date, "--format", "json")

@@ -76,12 +76,13 @@ def test_a_date_in_an_installed_year_picks_it_without_a_note(store, day, year):
 @pytest.mark.parametrize(
     ("day", "year", "note"),
     [
-        (date(2024, 9, 30), 2025, "2024-09-30 falls in FY2024, which is not installed; "
-                                  "using the nearest code set, FY2025"),
-        (date(1999, 1, 1), 2025, "FY1999"),
-        (date(2026, 10, 1), 2026, "2026-10-01 falls in FY2027, which is not installed; "
-                                  "using the nearest code set, FY2026"),
-        (date(2100, 1, 1), 2026, "FY2100"),
+        (date(2024, 9, 30), 2025, "2024-09-30 falls in FY2024: codes are checked for validity against "
+                                  "CMS's FY2024 code tables; titles and notes come from FY2025"),
+        (date(1999, 1, 1), 2025, "FY1999, which is not installed; using the nearest code set, FY2025 "
+                                 "(CMS's code tables do not reach this date)"),
+        (date(2026, 10, 1), 2026, "2026-10-01 falls in FY2027: codes are checked for validity against "
+                                  "CMS's FY2027 code tables; titles and notes come from FY2026"),
+        (date(2100, 1, 1), 2026, "FY2100, which is not installed"),
     ],
 )
 def test_a_date_outside_the_bundled_years_uses_the_nearest_and_says_so(store, day, year, note):

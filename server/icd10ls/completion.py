@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .codeset.codes import compact, dotted, normalize, pad_for_seventh
+from .codeset.dated import DateValidity
 from .codeset.model import CodeSet
 
 HEADER_HELP = {
@@ -65,8 +66,48 @@ class Candidate:
 
 
 def complete(line_text: str, character: int, codeset: CodeSet | None, *, limit: int = 50,
-             search=None) -> list[Candidate]:
-    """Candidates at `character` of `line_text`; `search(text, limit)` gives word-search hits."""
+             search=None, validity: DateValidity | None = None) -> list[Candidate]:
+    """Candidates at `character` of `line_text`; `search(text, limit)` gives word-search hits.
+
+    With `validity` (CMS's table of a date the installed file does not cover), codes the
+    date's table does not have are left out and its codes below a typed code are added.
+    """
+    found = _complete(line_text, character, codeset, limit, search)
+    if validity is None or not found:
+        return found
+    return _on_date(found, line_text[:max(0, min(character, len(line_text)))], validity, limit)
+
+
+_TYPED_CODE = re.compile(r"[A-Za-z][0-9A-Za-z.]*$")
+
+
+def _on_date(found: list[Candidate], before: str, validity: DateValidity, limit: int) -> list[Candidate]:
+    codes = [c.code for c in found if c.kind in ("code", "seventh", "search") and c.code]
+    valid = set(validity.valid_codes(codes))
+    kept = [c for c in found if c.kind not in ("code", "seventh", "search") or c.code in valid]
+    like = next((c for c in found if c.kind in ("code", "header-code", "seventh")), None)
+    typed = _TYPED_CODE.search(before)
+    if like is None or typed is None or len(kept) >= limit:
+        return kept
+    # The date's codes below what is typed that the installed file lacks (a header's new codes).
+    shown = {c.code for c in kept}
+    in_file = validity.codeset.is_billable
+    added = [_dated_candidate(code, like, validity)
+             for code in validity.codes_below(compact(typed.group(0).upper().rstrip(".")))
+             if code not in shown and not in_file(code)]
+    return kept + added[: limit - len(kept)]
+
+
+def _dated_candidate(code: str, like: Candidate, validity: DateValidity) -> Candidate:
+    return Candidate(
+        label=code, insert_text=code, start=like.start, end=like.end, kind="code",
+        detail=f"valid in FY{validity.fiscal_year} (CMS code tables); title not installed",
+        filter_text=code if "." in (like.filter_text or "") else compact(code),
+        sort_text=f"{len(compact(code))}{code}", code=code,
+    )
+
+
+def _complete(line_text: str, character: int, codeset: CodeSet | None, limit: int, search) -> list[Candidate]:
     character = max(0, min(character, len(line_text)))
     before = line_text[:character]
     if "#" in before:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .codeset.codes import CODE_TOKEN, normalize
+from .codeset.dated import DateValidity
 from .codeset.model import CodeSet
 from .completion import HEADER_HELP
 from .codeset.describe import describe, to_markdown
@@ -35,17 +36,26 @@ def token_at(line_text: str, character: int) -> tuple[str, int, int] | None:
     return None
 
 
-def describe_code(code: str, codeset: CodeSet, others, note: str | None = None, suggest=None) -> str:
-    """Markdown for a code, or for why it is not one in this code set."""
-    return _describe_code(code, codeset, tuple(others), note, suggest)
+def describe_code(code: str, codeset: CodeSet, others, note: str | None = None, suggest=None,
+                  validity: DateValidity | None = None) -> str:
+    """Markdown for a code, or for why it is not one in this code set; where CMS's table of the
+    date decides validity, what it says."""
+    return _describe_code(code, codeset, tuple(others), note, suggest, validity)
 
 
 @lru_cache(maxsize=4096)
 def _describe_code(code: str, codeset: CodeSet, others: tuple[CodeSet, ...], note: str | None,
-                   suggest) -> str:
+                   suggest, validity: DateValidity | None) -> str:
     """Cached: a coder hovers the same few codes again and again, and code sets never change."""
     info = codeset.get(code)
-    if info is None:
+    verdict = validity.explain(code, info is not None and info.billable) if validity is not None else None
+    if verdict is not None and verdict[0] and (info is None or not info.billable):
+        lines = [f"### {code}", ""]
+        titled = next((c for c in others if c.get(code) is not None and c.is_billable(code)), None)
+        if titled is not None:
+            lines += [f"{titled.get(code).title} _(title from {titled.label})_", ""]
+        text = "\n".join(lines + [verdict[1]])
+    elif info is None:
         lines = [f"### {code}", "", f"Not a code in {codeset.label}."]
         valid_in = [c.fiscal_year for c in others if c.get(code) is not None]
         if valid_in:
@@ -57,6 +67,8 @@ def _describe_code(code: str, codeset: CodeSet, others: tuple[CodeSet, ...], not
         text = "\n".join(lines)
     else:
         text = to_markdown(describe(codeset, info, others))
+        if verdict is not None:
+            text = f"**{verdict[1]}**\n\n{text}" if not verdict[0] else f"{text}\n\n_{verdict[1]}_"
     if note:
         text += f"\n\n_{note}_"
     return text
@@ -64,7 +76,8 @@ def _describe_code(code: str, codeset: CodeSet, others: tuple[CodeSet, ...], not
 
 def hover(file: EncounterFile, line: int, character: int, codeset_for_line, others: list[CodeSet],
           suggest=None) -> HoverResult | None:
-    """`codeset_for_line(line)` returns (CodeSet, note) for the encounter the line belongs to."""
+    """`codeset_for_line(line)` returns (CodeSet, note) or (CodeSet, note, DateValidity | None) for
+    the encounter the line belongs to."""
     if not 0 <= line < len(file.lines):
         return None
     text = file.lines[line]
@@ -73,10 +86,11 @@ def hover(file: EncounterFile, line: int, character: int, codeset_for_line, othe
         token, start, end = found
         code = normalize(token)
         if code is not None:
-            codeset, note = codeset_for_line(line)
+            codeset, note, *validity = codeset_for_line(line)
             if codeset is None:
                 return None
-            return HoverResult(describe_code(code, codeset, others, note, suggest), Span(line, start, end))
+            return HoverResult(describe_code(code, codeset, others, note, suggest, *validity),
+                               Span(line, start, end))
     key = _KEY.match(text)
     if key is not None and key.start(1) <= character <= key.end(1):
         name = key.group(1).lower()

@@ -18,7 +18,7 @@ from .. import __version__
 from ..codeset.codes import normalize
 
 if TYPE_CHECKING:
-    from ..codeset.store import DataStore
+    from ..codeset.store import DataStore, Selection
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
 
@@ -41,14 +41,21 @@ def _parse_day(text: str) -> date:
     return day
 
 
-def _codeset_for(args: argparse.Namespace, store: DataStore):
-    """The code set named by --year or --date, or the latest; with the nearest-year note if any."""
+def _selection_for(args: argparse.Namespace, store: DataStore) -> "Selection":
+    """The code set named by --year or --date, or the latest; with the nearest-year note and
+    CMS's validity for the date where the installed files do not cover it."""
+    from ..codeset.store import Selection
+
     if getattr(args, "year", None) is not None:
-        return store.for_year(args.year), None
+        return Selection(store.for_year(args.year))
     if getattr(args, "date", None):
-        selection = store.for_date(_parse_day(args.date))
-        return selection.codeset, selection.note
-    return store.latest(), None
+        return store.for_date(_parse_day(args.date))
+    return Selection(store.latest())
+
+
+def _codeset_for(args: argparse.Namespace, store: DataStore):
+    selection = _selection_for(args, store)
+    return selection.codeset, selection.note
 
 
 def _require_code(text: str) -> str:
@@ -64,35 +71,63 @@ def cmd_lookup(args: argparse.Namespace, store: DataStore) -> int:
     from ..codeset.describe import describe, to_markdown, to_text
 
     code = _require_code(args.code)
-    codeset, note = _codeset_for(args, store)
+    selection = _selection_for(args, store)
+    codeset, note = selection.codeset, selection.note
     info = codeset.get(code)
-    if info is None:
-        message = f"{code} is not a code in {codeset.label}"
-        hints = _suggestions(codeset, code)
-        years = [c.fiscal_year for c in store.codesets() if c.get(code) is not None]
-        if years:
-            message += f" (it is in FY{', FY'.join(map(str, years))})"
-        if args.format == "json":
-            print(json.dumps({"code": code, "found": False, "code_set": codeset.label,
-                              "in_years": years, "suggestions": hints, "note": note}, indent=2))
-        else:
-            print(message, file=sys.stderr)
-            if hints:
-                print("did you mean: " + ", ".join(hints), file=sys.stderr)
-        return EXIT_NOT_FOUND
+    verdict = (selection.validity.explain(code, info is not None and info.billable)
+               if selection.validity is not None else None)
+    validity = {"valid": verdict[0], "source": "CMS code tables", "explanation": verdict[1]} if verdict else None
+    if info is None or (verdict is not None and verdict[0] and not info.billable):
+        return _lookup_not_in_file(args, store, code, codeset, note, validity)
     description = describe(codeset, info, store.codesets())
     if args.format == "json":
         payload = description.to_dict()
         payload["found"] = True
         payload["note"] = note
+        payload["validity"] = validity
         print(json.dumps(payload, indent=2))
     elif args.format == "markdown":
-        print(to_markdown(description))
+        print(to_markdown(description) + (f"\n\n_{validity['explanation']}_" if validity else ""))
     else:
         if note:
             print(f"note: {note}")
+        if validity:
+            print(f"validity: {validity['explanation']}")
         print(to_text(description))
     return EXIT_OK
+
+
+def _lookup_not_in_file(args, store: DataStore, code: str, codeset, note: str | None,
+                        validity: dict | None) -> int:
+    """A code the installed file does not have as a code: valid on the date all the same (CMS's
+    table says so), or not a code at all."""
+    years = [c.fiscal_year for c in store.codesets() if c.get(code) is not None]
+    if validity is not None and validity["valid"]:
+        titled = [c for c in store.codesets() if c.is_billable(code)]
+        title = titled[-1].get(code).title if titled else None
+        if args.format == "json":
+            print(json.dumps({"code": code, "found": True, "title": title, "billable": True,
+                              "code_set": codeset.label, "in_years": years, "note": note,
+                              "validity": validity}, indent=2))
+        else:
+            if note and args.format == "text":
+                print(f"note: {note}")
+            print(f"{code}  {title or '(title not installed)'}")
+            print(f"  {validity['explanation']}")
+        return EXIT_OK
+    message = f"{code} is not a code in {codeset.label}"
+    hints = _suggestions(codeset, code)
+    if years:
+        message += f" (it is in FY{', FY'.join(map(str, years))})"
+    if args.format == "json":
+        print(json.dumps({"code": code, "found": False, "code_set": codeset.label,
+                          "in_years": years, "suggestions": hints, "note": note, "validity": validity},
+                         indent=2))
+    else:
+        print(message, file=sys.stderr)
+        if hints:
+            print("did you mean: " + ", ".join(hints), file=sys.stderr)
+    return EXIT_NOT_FOUND
 
 
 def _suggestions(codeset, code: str) -> list[str]:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from .cms import CmsTables, cms_tables, fiscal_year_of
+from .dated import DateValidity
 from .model import CodeSet
 from .tabular import INDEX_FORMAT, CompiledTabular, TabularError, compile_tabular
 
@@ -51,15 +53,21 @@ class Source:
 
 @dataclass(frozen=True)
 class Selection:
-    """The code set chosen for a date, and why, when it is not the obvious one."""
+    """The code set chosen for a date, and why, when it is not the obvious one.
+
+    `validity` is set when the installed file does not cover the date exactly (no file
+    for its fiscal year, or only the year's April file for a date before April): CMS's
+    code table of the date then says which codes are valid.
+    """
 
     codeset: CodeSet
     note: str | None = None
+    validity: DateValidity | None = None
 
-
-def fiscal_year_of(day: date) -> int:
-    """Fiscal years start on October 1: 2025-10-01 is in FY2026."""
-    return day.year + 1 if day.month >= 10 else day.year
+    @property
+    def validity_only(self) -> bool:
+        """No installed file of the date's fiscal year: titles and notes are another year's."""
+        return self.validity is not None and not self.validity.full
 
 
 def _bundled_dir() -> Path:
@@ -143,7 +151,8 @@ class DataStore:
     """All installed code sets; compiles and caches them on first use, thread-safely."""
 
     def __init__(self, bundled_dir: Path | None = None, user_dir: Path | None = None,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, tables: CmsTables | None = None) -> None:
+        self.tables = tables or cms_tables()  # CMS's code tables: validity on dates no file covers
         self.bundled_dir = bundled_dir or _bundled_dir()
         self.user_dir = user_dir or _user_dir()
         self.cache_dir = cache_dir or _cache_dir()
@@ -189,8 +198,27 @@ class DataStore:
         return nearest, note
 
     def for_date(self, day: date) -> Selection:
+        """The code set for a date; CMS's code table decides validity where no file covers the date."""
         source, note = self.source_for_date(day)
-        return Selection(self.load(source), note)
+        codeset = self.load(source)
+        if source.effective <= day and source.fiscal_year == fiscal_year_of(day):
+            return Selection(codeset, note)
+        table_day = self.tables.table_day(day)
+        if table_day is None:
+            problem = self.tables.problem
+            if note and problem:
+                note += f" ({problem})"
+            elif note:
+                note += " (CMS's code tables do not reach this date)"
+            return Selection(codeset, note)
+        validity = DateValidity(table_day, codeset, self.tables)
+        if validity.full:
+            return Selection(codeset, None, validity)
+        note = (f"{day.isoformat()} falls in FY{validity.fiscal_year}: codes are checked for validity "
+                f"against CMS's FY{validity.fiscal_year} code tables; titles and notes come from "
+                f"FY{codeset.fiscal_year} (`icd10ls data fetch {validity.fiscal_year}` installs "
+                f"FY{validity.fiscal_year}'s)")
+        return Selection(codeset, note, validity)
 
     def codesets(self) -> list[CodeSet]:
         """Every installed code set, loaded, oldest first (what changed across years needs them all)."""

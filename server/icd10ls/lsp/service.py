@@ -114,11 +114,12 @@ class LanguageService:
                 [f"{where}: code set year {settings.year} is not installed (installed: {installed}); "
                  "each encounter's date chooses the code set instead"])
 
-    def codeset_for_line(self, state: DocumentState, line: int) -> tuple[CodeSet | None, str | None]:
-        """The code set the rules use for the encounter on `line` (the latest outside encounters)."""
+    def codeset_for_line(self, state: DocumentState, line: int):
+        """The code set the rules use for the encounter on `line` (the latest outside encounters),
+        its note, and CMS's validity for the date where the installed file does not cover it."""
         encounter = state.file.encounter_at(line)
         selection = state_for(self.store).select(encounter.date if encounter else None, state.settings.year)
-        return selection.codeset, selection.note
+        return selection.codeset, selection.note, selection.validity
 
     def others(self) -> list[CodeSet]:
         return self.store.codesets()
@@ -157,12 +158,12 @@ class LanguageService:
     def completion(self, state: DocumentState, position: types.Position) -> types.CompletionList:
         line, character = position_to_engine(state.lines, position)
         text = state.lines[line] if state.lines else ""
-        codeset, _note = self.codeset_for_line(state, line)
+        codeset, _note, validity = self.codeset_for_line(state, line)
         limit = state.settings.completion_limit
         from ..codeset.search import index_for
 
         search = (lambda q, n: index_for(codeset).search(q, n)) if codeset is not None else None
-        candidates = complete(text, character, codeset, limit=limit, search=search)
+        candidates = complete(text, character, codeset, limit=limit, search=search, validity=validity)
         year = codeset.fiscal_year if codeset is not None else None
         items = [self._item(state.lines, line, c, year) for c in candidates]
         return types.CompletionList(is_incomplete=True, items=items)
@@ -262,7 +263,7 @@ class LanguageService:
         for encounter in state.file.encounters:
             if encounter.end_line < range_.start.line or encounter.start_line > range_.end.line:
                 continue
-            codeset, _note = self.codeset_for_line(state, encounter.start_line)
+            codeset, _note, _validity = self.codeset_for_line(state, encounter.start_line)
             if codeset is None:
                 continue
             for dx in encounter.diagnoses:
@@ -307,7 +308,7 @@ class LanguageService:
         moving its dot (`T07A` to `T07.A`) would only disguise the mistake."""
         edits = []
         for encounter in state.file.encounters:
-            codeset, _note = self.codeset_for_line(state, encounter.start_line)
+            codeset, _note, _validity = self.codeset_for_line(state, encounter.start_line)
             for dx in encounter.diagnoses:
                 if dx.code is None or dx.raw_code == dx.code or codeset is None or codeset.get(dx.code) is None:
                     continue

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..encounter import Diagnosis, Encounter, EncounterFile, Span
 from .findings import Finding, Fix, Related, Severity, TextEdit
-from ..codeset.store import DataStore, Selection, fiscal_year_of
+from ..codeset.cms import fiscal_year_of
+from ..codeset.dated import DateValidity
+from ..codeset.store import DataStore, Selection
 from .facts import WRITTEN, CodeFacts, Knowledge
 from .registry import CODE, ENCOUNTER, FILE, RULES, Rule
 
@@ -85,7 +87,7 @@ class FileContext:
         if encounter is not None:
             for candidate, selection in zip(self.file.encounters, self.selections):
                 if candidate is encounter:
-                    return self.state.knowledge(selection.codeset)
+                    return self.state.knowledge(selection.codeset, selection.validity)
         return self.state.knowledge(self.state.store.latest())
 
 
@@ -94,20 +96,22 @@ class StoreState:
 
     def __init__(self, store: DataStore) -> None:
         self.store = store
-        self._knowledge: dict[int, Knowledge] = {}
+        self._knowledge: dict[tuple[int, date | None], Knowledge] = {}
         self._by_date: dict[tuple[date | None, int | None], Selection] = {}
         self._sources: object = None
         self._lock = threading.Lock()
         self.code_rules = _rules(CODE)
 
-    def knowledge(self, codeset) -> Knowledge:
-        kb = self._knowledge.get(id(codeset))
+    def knowledge(self, codeset, validity: DateValidity | None = None) -> Knowledge:
+        """The facts of one code set, on its own or as CMS's table of one date judges its codes."""
+        key = (id(codeset), validity.day if validity is not None else None)
+        kb = self._knowledge.get(key)
         if kb is None or kb.codeset is not codeset:
             with self._lock:
-                kb = self._knowledge.get(id(codeset))
+                kb = self._knowledge.get(key)
                 if kb is None or kb.codeset is not codeset:
-                    kb = Knowledge(codeset, self.store, self.code_rules)
-                    self._knowledge[id(codeset)] = kb
+                    kb = Knowledge(codeset, self.store, self.code_rules, validity)
+                    self._knowledge[key] = kb
         return kb
 
     def select(self, day: date | None, year: int | None) -> Selection:
@@ -205,14 +209,16 @@ def run_rules(file: EncounterFile, settings: "Settings", store: DataStore) -> tu
     selections: list[Selection] = []
     year = settings.year
     select = state.select
-    last_codeset = kb = facts_of = known = None
+    last_key: tuple | None = None
+    kb = facts_of = known = None
     for encounter in file.encounters:
         header = encounter.headers.get("date")
         selection = select(header.value if header is not None else None, year)
         selections.append(selection)
-        if selection.codeset is not last_codeset:
-            last_codeset = selection.codeset
-            kb = state.knowledge(last_codeset)
+        key = (selection.codeset, selection.validity.day if selection.validity else None)
+        if key != last_key:
+            last_key = key
+            kb = state.knowledge(selection.codeset, selection.validity)
             facts_of = kb.facts
             known = kb.known
         items = []

@@ -26,6 +26,7 @@ from .findings import Severity
 from .notes import NoteEntry, NoteRef, entries_in_effect
 
 if TYPE_CHECKING:
+    from ..codeset.dated import DateValidity
     from ..codeset.store import DataStore
 
 # How a written code resolves in a code set.
@@ -36,8 +37,11 @@ BAD_SEVENTH = "bad-seventh"  # a 7th character its code does not take
 PLACEHOLDER = "placeholder"  # becomes a code once placeholder X are put right
 OTHER_YEAR = "other-year"  # a code of another installed fiscal year only
 UNKNOWN = "unknown"  # not an ICD-10-CM code in any installed year
+# Where CMS's code table of the date decides (no installed file covers the date exactly):
+NOT_ON_DATE = "not-on-date"  # a code of the installed file that the date's table does not have
+VALID_ON_DATE = "valid-on-date"  # valid on the date, but not a code of the installed file
 
-IN_CODE_SET = frozenset({VALID, HEADER, NEEDS_SEVENTH, BAD_SEVENTH})
+IN_CODE_SET = frozenset({VALID, HEADER, NEEDS_SEVENTH, BAD_SEVENTH, VALID_ON_DATE})
 
 # Which encounter rules a code can take part in.
 EXCLUDES1 = 1
@@ -144,7 +148,13 @@ class CodeFacts:
         info = self.kb.codeset.get(self.code)
         if info is not None:
             return info.title
-        return self.kb.codeset.title_of(self.node) if self.node >= 0 else ""
+        if self.node >= 0:
+            return self.kb.codeset.title_of(self.node)
+        for other in self.kb.others():  # a code valid on the date that only another year titles
+            info = other.get(self.code)
+            if info is not None:
+                return info.title
+        return ""
 
     @cached_property
     def _entries(self) -> dict[str, list[NoteEntry]]:
@@ -271,9 +281,11 @@ def _flags(facts: CodeFacts) -> int:
 class Knowledge:
     """The per-code-set cache of `CodeFacts`, and the code-set questions several rules share."""
 
-    def __init__(self, codeset: CodeSet, store: "DataStore | None", code_rules: Iterable) -> None:
+    def __init__(self, codeset: CodeSet, store: "DataStore | None", code_rules: Iterable,
+                 validity: "DateValidity | None" = None) -> None:
         self.codeset = codeset
         self.store = store
+        self.validity = validity  # CMS's table of the date, when the file does not cover it exactly
         self._code_rules = tuple(code_rules)
         self._facts: dict[str, CodeFacts] = {}
         self._lock = threading.Lock()
@@ -374,6 +386,19 @@ def compact_join(base: str, seventh: str) -> str:
 
 
 def resolve(kb: Knowledge, code: str) -> CodeFacts:
+    """How a code reads in the code set; where CMS's table of the date decides, as it says."""
+    facts = _resolve_in_file(kb, code)
+    if kb.validity is None:
+        return facts
+    valid = kb.validity.valid(code)
+    if facts.status == VALID:
+        return facts if valid else CodeFacts(kb, code, NOT_ON_DATE, facts.node, facts.seventh)
+    if valid:
+        return CodeFacts(kb, code, VALID_ON_DATE)
+    return facts
+
+
+def _resolve_in_file(kb: Knowledge, code: str) -> CodeFacts:
     cs = kb.codeset
     info = cs.get(code)
     if info is not None:

@@ -12,7 +12,8 @@ from .findings import Fix, Severity, TextEdit
 from ..codeset.specificity import classify
 from ..codeset.suggest import suggest
 from .engine import NON_CANONICAL, EncounterContext
-from .facts import HEADER, IN_CODE_SET, OTHER_YEAR, UNKNOWN, WRITTEN, CodeFacts, FixSpec, Knowledge, Problem
+from .facts import (HEADER, IN_CODE_SET, NOT_ON_DATE, OTHER_YEAR, UNKNOWN, WRITTEN, CodeFacts,
+                    FixSpec, Knowledge, Problem)
 from .registry import CODE, ENCOUNTER, rule
 
 MAX_FIXES = 10
@@ -21,6 +22,21 @@ MAX_FIXES = 10
 def titled(kb: Knowledge, code: str) -> str:
     info = kb.codeset.get(code)
     return f"{code} ({info.title})" if info is not None else code
+
+
+def on_date(kb: Knowledge, codes: list[str]) -> list[str]:
+    """The codes valid on the encounter's date: as they are where the file covers the date;
+    where CMS's table decides, a code it no longer has gives way to the codes below it."""
+    if kb.validity is None or not codes:
+        return codes
+    valid = set(kb.validity.valid_codes(codes))
+    out: list[str] = []
+    for code in codes:
+        if code in valid:
+            out.append(code)
+        elif len(out) < MAX_FIXES * 2:  # the header a code was expanded into: its new codes
+            out.extend(c for c in kb.validity.codes_below(code, depth=1) if c not in out)
+    return out
 
 
 def replace_fixes(kb: Knowledge, codes: list[str], limit: int = MAX_FIXES) -> tuple[FixSpec, ...]:
@@ -62,7 +78,7 @@ def unknown_code(facts: CodeFacts) -> list[Problem]:
     if facts.status != UNKNOWN:
         return []
     kb = facts.kb
-    candidates = suggest(kb.codeset, facts.code)
+    candidates = on_date(kb, suggest(kb.codeset, facts.code))
     message = f"{WRITTEN} is not an ICD-10-CM code (not in {_years(kb)})"
     if candidates:
         message += f"; did you mean {' or '.join(candidates[:3])}?"
@@ -84,6 +100,8 @@ def not_in_code_set(facts: CodeFacts) -> list[Problem]:
     service (the discharge date for inpatient stays).  The fixes are the codes that replace it: the
     same title in this year, else the codes below its nearest ancestor that still
     exists, new codes first."""
+    if facts.status == NOT_ON_DATE:
+        return _not_on_date(facts)
     if facts.status != OTHER_YEAR:
         return []
     kb, code = facts.kb, facts.code
@@ -96,10 +114,21 @@ def not_in_code_set(facts: CodeFacts) -> list[Problem]:
         when = f"it was valid in {', '.join(f'FY{y}' for y in valid)} and deleted after FY{max(valid)}"
     else:
         when = f"it exists in {', '.join(f'FY{cs.fiscal_year}' for cs in present)} only as a heading"
-    replacements = replacements_for(kb, code, present)
+    replacements = on_date(kb, replacements_for(kb, code, present))
     message = f"{code} is not in the FY{year} code set that applies to this encounter: {when}"
     if replacements:
         message += f"; in FY{year} use {listing(replacements)}"
+    return [Problem("not-in-code-set", message, replace_fixes(kb, replacements))]
+
+
+def _not_on_date(facts: CodeFacts) -> list[Problem]:
+    """A code of the installed file that CMS's code table of the encounter's date does not have."""
+    kb, code = facts.kb, facts.code
+    validity = kb.validity
+    why, replacements = validity.why_invalid(code)
+    message = f"{code} is not a valid code on this encounter's date (FY{validity.fiscal_year}): {why}"
+    if replacements:
+        message += f"; use {listing(replacements)}"
     return [Problem("not-in-code-set", message, replace_fixes(kb, replacements))]
 
 
@@ -141,7 +170,7 @@ def non_billable(facts: CodeFacts) -> list[Problem]:
         return []
     kb, code = facts.kb, facts.code
     cs = kb.codeset
-    below = cs.billable_below(facts.node)
+    below = on_date(kb, cs.billable_below(facts.node))
     kind = cs.kind_of(facts.node)
     message = (f"{code} ({cs.title_of(facts.node)}) is a {kind} with {len(below)} code"
                f"{'s' if len(below) != 1 else ''} below it, not a reportable code")
