@@ -268,7 +268,7 @@ def fy2026_xml(tmp_path_factory) -> Path:
 def test_data_add_installs_a_valid_release(fy2026_xml, tmp_path, cs2026):
     env = {"ICD10LS_DATA_DIR": str(tmp_path / "data")}
     result = run("data", "add", str(fy2026_xml), "--effective", "2026-04-01", env=env)
-    installed = tmp_path / "data" / "icd10cm-tabular-2026-04.xml.xz"
+    installed = tmp_path / "data" / "icd10cm-fy2026-2026-04-01-tabular.xml.xz"
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"installed FY2026 (effective 2026-04-01) as {installed}"
     assert lzma.decompress(installed.read_bytes()) == fy2026_xml.read_bytes()

@@ -53,7 +53,7 @@ def installed(bundled, tmp_path):
     first = tmp_path / "first.xml"
     first.write_bytes(minimal())
     store.add(first)
-    assert sorted(snapshot(store.user_dir)) == ["codesets.json", "icd10cm-tabular-2026-10.xml.xz"]
+    assert sorted(snapshot(store.user_dir)) == ["codesets.json", "icd10cm-fy2026-2025-10-01-tabular.xml.xz"]
     return store
 
 
@@ -106,9 +106,9 @@ def _fail_writes_of(monkeypatch, name: str) -> None:
 
 
 @pytest.mark.parametrize(("effective", "failing"), [
-    ("2025-10-01", "icd10cm-tabular-2026-10.xml.xz"),  # the installed release again: its file fails
+    ("2025-10-01", "icd10cm-fy2026-2025-10-01-tabular.xml.xz"),  # the installed release again: its file fails
     ("2025-10-01", "codesets.json"),  # its file is replaced, then the list fails: the file is put back
-    ("2026-04-01", "icd10cm-tabular-2026-04.xml.xz"),  # a new release: its file fails
+    ("2026-04-01", "icd10cm-fy2026-2026-04-01-tabular.xml.xz"),  # a new release: its file fails
     ("2026-04-01", "codesets.json"),  # its file is written, then the list fails: the file goes
 ])
 def test_a_write_that_fails_half_way_leaves_the_previous_install(effective, failing, installed, tmp_path,
@@ -125,7 +125,7 @@ def test_a_write_that_fails_half_way_leaves_the_previous_install(effective, fail
     assert snapshot(installed.user_dir) == before  # no temporary file, no half install
     fresh = DataStore(bundled_dir=installed.bundled_dir, user_dir=installed.user_dir,
                       cache_dir=installed.cache_dir)
-    assert [s.release for s in fresh.sources()] == ["FY2026 update of 2025-10-01"]
+    assert [s.release for s in fresh.sources()] == ["FY2026 release of 2025-10-01"]
     assert fresh.for_year(2026).get("A00.9").title == "Cholera, unspecified"
     installed.add(update, date.fromisoformat(effective))  # once there is room again, it installs
     again = DataStore(bundled_dir=installed.bundled_dir, user_dir=installed.user_dir, cache_dir=installed.cache_dir)

@@ -178,13 +178,24 @@ def cmd_codes(args: argparse.Namespace, store: DataStore) -> int:
 
 # -- data ---------------------------------------------------------------------
 def cmd_data_list(args: argparse.Namespace, store: DataStore) -> int:
-    rows = [{"fiscal_year": s.fiscal_year, "effective": s.effective.isoformat(), "release": s.release,
-             "origin": s.origin, "path": str(s.path)} for s in store.sources()]
+    years = []
+    for year, status, sources in store.availability():
+        years.append({"fiscal_year": year, "status": status, "releases": [
+            {"effective": s.effective.isoformat(), "release": s.release, "origin": s.origin, "path": str(s.path),
+             "kept": sorted(kind for kind, _ in s.extras)} for s in sources]})
     if args.format == "json":
-        print(json.dumps(rows, indent=2))
-    else:
-        for row in rows:
-            print(f"FY{row['fiscal_year']}  from {row['effective']}  {row['origin']:<7}  {row['release']}  {row['path']}")
+        print(json.dumps(years, indent=2))
+        return EXIT_OK
+    words = {"full": "full data", "validity": "validity only (CMS code tables)", "none": "nothing"}
+    for row in years:
+        print(f"FY{row['fiscal_year']}  {words[row['status']]}")
+        for release in row["releases"]:
+            kept = f"  + {', '.join(release['kept'])}" if release["kept"] else ""
+            print(f"    from {release['effective']}  {release['origin']:<7}  {release['release']}  "
+                  f"{release['path']}{kept}")
+    problem = store.tables.problem
+    if problem:
+        print(f"note: {problem}")
     return EXIT_OK
 
 
@@ -194,7 +205,57 @@ def cmd_data_add(args: argparse.Namespace, store: DataStore) -> int:
         raise UsageError(f"{args.file}: no such file")
     effective = _parse_day(args.effective) if args.effective else None
     source = store.add(path, effective)
-    print(f"installed FY{source.fiscal_year} (effective {source.effective.isoformat()}) as {source.path}")
+    kept = f"; kept {', '.join(kind for kind, _ in source.extras)}" if source.extras else ""
+    print(f"installed FY{source.fiscal_year} (effective {source.effective.isoformat()}) as {source.path}{kept}")
+    return EXIT_OK
+
+
+def cmd_data_fetch(args: argparse.Namespace, store: DataStore) -> int:
+    from ..codeset.cms import fiscal_year_of
+    from ..codeset.fetch import fetch
+
+    year = args.year if args.year is not None else fiscal_year_of(date.today())
+    progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        result = fetch(store, year, args.mirror, progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    source = result.source
+    print(f"installed FY{source.fiscal_year} (effective {source.effective.isoformat()}) from "
+          f"{', '.join(result.files)}")
+    print(f"  {result.agreement}")
+    if result.missing:
+        print(f"  not found, skipped: {', '.join(result.missing)}")
+    return EXIT_OK
+
+
+class _ProgressBar:
+    """One line on a terminal, redrawn as bytes arrive."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.shown = False
+
+    def __call__(self, name: str, received: int, total: int | None) -> None:
+        if total:
+            filled = int(30 * received / total)
+            text = f"{name}  [{'#' * filled}{'.' * (30 - filled)}] {received / 2**20:.1f}/{total / 2**20:.1f} MB"
+        else:
+            text = f"{name}  {received / 2**20:.1f} MB"
+        self.stream.write("\r" + text[:100].ljust(100))
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()
+
+
+def cmd_data_remove(args: argparse.Namespace, store: DataStore) -> int:
+    for source in store.remove(args.target):
+        print(f"removed {source.label} ({source.path.name})")
     return EXIT_OK
 
 
@@ -204,6 +265,13 @@ def cmd_serve(args: argparse.Namespace, store: DataStore) -> int:
 
     run(tcp=args.tcp, host=args.host, port=args.port)
     return EXIT_OK
+
+
+def _fiscal_year(text: str) -> int:
+    value = text.strip().upper().removeprefix("FY")
+    if not (value.isdigit() and len(value) == 4):
+        raise argparse.ArgumentTypeError(f"{_show(text)} is not a fiscal year such as 2027")
+    return int(value)
 
 
 def build_parser(include_check: bool = True) -> argparse.ArgumentParser:
@@ -237,7 +305,7 @@ def build_parser(include_check: bool = True) -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="installed code sets")
     data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
-    data_list = data_sub.add_parser("list", help="list installed code sets")
+    data_list = data_sub.add_parser("list", help="every fiscal year and what is installed for it")
     data_list.add_argument("--format", choices=["text", "json"], default="text")
     data_list.set_defaults(handler=cmd_data_list)
     data_add = data_sub.add_parser("add", help="install a CMS ICD-10-CM tabular XML file (e.g. a newer year)")
@@ -245,6 +313,14 @@ def build_parser(include_check: bool = True) -> argparse.ArgumentParser:
     data_add.add_argument("--effective", help="date the release takes effect (default: October 1 that starts "
                           "its fiscal year)")
     data_add.set_defaults(handler=cmd_data_add)
+    data_fetch = data_sub.add_parser("fetch", help="download and install a fiscal year's release files from CMS")
+    data_fetch.add_argument("year", nargs="?", type=_fiscal_year,
+                            help="fiscal year, e.g. 2027 (default: the fiscal year of today)")
+    data_fetch.add_argument("--mirror", help="a base URL or a folder holding the same file names as CMS")
+    data_fetch.set_defaults(handler=cmd_data_fetch)
+    data_remove = data_sub.add_parser("remove", help="remove a release you installed (a year, or a file name)")
+    data_remove.add_argument("target", help="a fiscal year (2027) or a file name from `icd10ls data list`")
+    data_remove.set_defaults(handler=cmd_data_remove)
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio (for debugging)")

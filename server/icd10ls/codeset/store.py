@@ -15,6 +15,7 @@ import json
 import lzma
 import marshal
 import os
+import re
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -24,10 +25,12 @@ from pathlib import Path
 from .cms import CmsTables, cms_tables, fiscal_year_of
 from .dated import DateValidity
 from .model import CodeSet
+from .release import ReleaseError, ReleaseFiles, check_extra, parse_poa_exempt, read_release
 from .tabular import INDEX_FORMAT, CompiledTabular, TabularError, compile_tabular
 
 _MAGIC = b"ICD10LS-INDEX\n"
 _MANIFEST = "codesets.json"
+_EXTENSIONS = {"poa-exempt": "txt", "addendum": "zip"}  # kept release files that are not XML
 MAX_SOURCE_BYTES = 200 * 1024 * 1024
 
 
@@ -45,6 +48,10 @@ class Source:
     release: str
     sha256: str | None  # expected hash of the uncompressed XML, when known
     origin: str  # "bundled" or "user"
+    extras: tuple[tuple[str, Path], ...] = ()  # kept release files: ("index", path), ("poa-exempt", path)
+
+    def extra(self, kind: str) -> Path | None:
+        return next((path for k, path in self.extras if k == kind), None)
 
     @property
     def label(self) -> str:
@@ -140,6 +147,8 @@ def _read_manifest(directory: Path, origin: str) -> list[Source]:
                 release=entry.get("release") or f"FY{entry['fiscal_year']}",
                 sha256=entry.get("sha256_uncompressed"),
                 origin=origin,
+                extras=tuple((str(kind), directory / str(name))
+                             for kind, name in sorted((entry.get("extras") or {}).items())),
             )
             for entry in entries
         ]
@@ -159,6 +168,7 @@ class DataStore:
         self._loaded: dict[Path, CodeSet] = {}
         self._lock = threading.RLock()
         self._sources: list[Source] | None = None
+        self._poa_exempt: dict[int, frozenset[str] | None] = {}
 
     # -- sources -----------------------------------------------------------
     def sources(self) -> list[Source]:
@@ -263,47 +273,139 @@ class DataStore:
         _write_cache(cache, compiled)
         return compiled
 
-    # -- adding --------------------------------------------------------------
+    # -- adding and removing --------------------------------------------------
     def add(self, path: Path, effective: date | None = None) -> Source:
-        """Validate a CMS tabular XML file and install it for this user."""
-        data = read_source_bytes(path)
+        """Install a release as CMS publishes it (its zip) or a bare tabular XML, for this user."""
+        try:
+            files = read_release(path)
+        except ReleaseError as error:
+            raise DataError(str(error)) from None
+        if files.tabular is None:
+            raise DataError(f"{path.name}: no tabular XML in it (CMS's \"Code Tables, Tabular and Index\" "
+                            "zip has one)")
+        return self.install(files, effective, path.name)
+
+    def install(self, files: ReleaseFiles, effective: date | None = None, label: str = "the release") -> Source:
+        """Validate a release's files and install them together: all of them, or nothing."""
+        data = files.tabular
+        if data is None:
+            raise DataError(f"{label}: no tabular XML")
         try:
             compiled = compile_tabular(data)
-        except TabularError as error:
-            raise DataError(f"{path.name}: {error}") from None
+            for kind, content in files.extras.items():
+                check_extra(kind, content)
+        except (TabularError, ReleaseError) as error:
+            raise DataError(f"{label}: {error}") from None
         fiscal_year = int(compiled.version)
         effective = effective or date(fiscal_year - 1, 10, 1)
         if fiscal_year_of(effective) != fiscal_year:
             raise DataError(f"{effective.isoformat()} is not in FY{fiscal_year}, the year the file declares")
-        self._check_plausible(compiled, fiscal_year, path)
-        target_name = f"icd10cm-tabular-{fiscal_year}-{effective.month:02d}.xml.xz"
-        target = self.user_dir / target_name
+        self._check_plausible(compiled, fiscal_year, Path(label))
+        base = f"icd10cm-fy{fiscal_year}-{effective.isoformat()}"
+        tabular_name = f"{base}-tabular.xml.xz"
+        payloads = {tabular_name: data}
+        extras: dict[str, str] = {}
+        for kind, content in sorted(files.extras.items()):
+            extras[kind] = f"{base}-{kind}.{_EXTENSIONS.get(kind, 'xml')}.xz"
+            payloads[extras[kind]] = content
         # Read what is there before writing anything: an unreadable list stops the install untouched.
-        entries = [s for s in _read_manifest(self.user_dir, "user") if s.path.name != target_name]
-        source = Source(target, fiscal_year, effective, f"FY{fiscal_year} update of {effective.isoformat()}",
-                        hashlib.sha256(data).hexdigest(), "user")
-        entries.append(source)
+        previous = _read_manifest(self.user_dir, "user")
+        replaced = [s for s in previous if (s.fiscal_year, s.effective) == (fiscal_year, effective)]
+        release = f"FY{fiscal_year} release of {effective.isoformat()}"
+        source = Source(self.user_dir / tabular_name, fiscal_year, effective, release,
+                        hashlib.sha256(data).hexdigest(), "user",
+                        tuple((kind, self.user_dir / name) for kind, name in extras.items()))
+        kept = [s for s in previous if s not in replaced] + [source]
+        self._commit({name: lzma.compress(content, preset=6) for name, content in payloads.items()},
+                     kept, stale=[p for s in replaced for p in _files_of(s) if p.name not in payloads])
+        return source
+
+    def remove(self, target: str) -> list[Source]:
+        """Remove the user's releases of a fiscal year (`2027`, `FY2027`) or the one with a file name."""
+        sources = _read_manifest(self.user_dir, "user")
+        year = re.fullmatch(r"(?:FY)?(\d{4})", target.strip(), re.IGNORECASE)
+        if year:
+            chosen = [s for s in sources if s.fiscal_year == int(year.group(1))]
+        else:
+            name = Path(target).name
+            chosen = [s for s in sources if name in (s.path.name, *(p.name for _, p in s.extras))]
+        if not chosen:
+            bundled = [s for s in _read_manifest(self.bundled_dir, "bundled")
+                       if (year and s.fiscal_year == int(year.group(1))) or s.path.name == Path(target).name]
+            if bundled:
+                raise DataError(f"{bundled[0].label} comes with icd10ls and cannot be removed; "
+                                "a release you add for the same year replaces it")
+            raise DataError(f"nothing installed matches {target[:60]!r}; `icd10ls data list` shows what is")
+        self._commit({}, [s for s in sources if s not in chosen],
+                     stale=[p for s in chosen for p in _files_of(s)])
+        return chosen
+
+    def _commit(self, payloads: dict[str, bytes], sources: list[Source], stale: list[Path]) -> None:
+        """Write files, then the list that names them; put everything back if any write fails.
+
+        Files no longer named are removed last, once the new list is in place: a failure
+        at any step before leaves the data directory byte for byte as it was.
+        """
         manifest = {"format": 1, "codesets": [
             {"file": s.path.name, "fiscal_year": s.fiscal_year, "effective": s.effective.isoformat(),
-             "release": s.release, "sha256_uncompressed": s.sha256} for s in entries]}
+             "release": s.release, "sha256_uncompressed": s.sha256,
+             **({"extras": {kind: path.name for kind, path in s.extras}} if s.extras else {})}
+            for s in sources]}
+        written: list[tuple[Path, bytes | None]] = []
         try:
-            previous = target.read_bytes() if target.is_file() else None
             self.user_dir.mkdir(parents=True, exist_ok=True)
-            _atomic_write(target, lzma.compress(data, preset=6))
-            try:
-                _atomic_write(self.user_dir / _MANIFEST, json.dumps(manifest, indent=2).encode())
-            except OSError:
-                # The list still describes the release file as it was: put that back.
+            for name, payload in payloads.items():
+                target = self.user_dir / name
+                before = target.read_bytes() if target.is_file() else None
+                _atomic_write(target, payload)
+                written.append((target, before))
+            _atomic_write(self.user_dir / _MANIFEST, json.dumps(manifest, indent=2).encode())
+        except OSError as error:
+            for target, before in reversed(written):  # the list still describes the files as they were
                 with contextlib.suppress(OSError):
-                    if previous is None:
+                    if before is None:
                         target.unlink()
                     else:
-                        _atomic_write(target, previous)
-                raise
-        except OSError as error:
+                        _atomic_write(target, before)
             raise DataError(f"cannot install into {self.user_dir}: {error.strerror or error}") from None
+        for path in stale:
+            with contextlib.suppress(OSError):
+                path.unlink()
         self._sources = None
-        return source
+        self._poa_exempt.clear()
+
+    # -- kept release files ------------------------------------------------------
+    def poa_exempt(self, fiscal_year: int) -> frozenset[str] | None:
+        """The POA-exempt codes (dotted) of the newest installed release of a fiscal year that came
+        with CMS's list; None when no release of that year has one."""
+        if fiscal_year not in self._poa_exempt:
+            found = None
+            for source in reversed(self.sources()):
+                path = source.extra("poa-exempt")
+                if source.fiscal_year == fiscal_year and path is not None:
+                    try:
+                        found = parse_poa_exempt(read_source_bytes(path))
+                    except DataError:
+                        found = None
+                    break
+            self._poa_exempt[fiscal_year] = found
+        return self._poa_exempt[fiscal_year]
+
+    def availability(self) -> list[tuple[int, str, list[Source]]]:
+        """Every fiscal year from the first CMS table to the newest year known, with what there is:
+        "full" (a tabular file), "validity" (CMS's code tables only) or "none"."""
+        sources = self.sources()
+        coverage = self.tables.coverage
+        years = {s.fiscal_year for s in sources}
+        if coverage is not None:
+            years |= set(range(fiscal_year_of(coverage.first), fiscal_year_of(coverage.last) + 1))
+        rows = []
+        for year in range(min(years), max(years) + 1):
+            mine = [s for s in sources if s.fiscal_year == year]
+            covered = coverage is not None and \
+                fiscal_year_of(coverage.first) <= year <= fiscal_year_of(coverage.last)
+            rows.append((year, "full" if mine else "validity" if covered else "none", mine))
+        return rows
 
     def _check_plausible(self, compiled: CompiledTabular, fiscal_year: int, path: Path) -> None:
         count = len(compiled.billable_codes)
@@ -316,6 +418,10 @@ class DataStore:
         if not 0.85 * expected <= count <= 1.15 * expected:
             raise DataError(f"{path.name}: {count} billable codes, far from the {expected} of "
                             f"FY{nearest.fiscal_year}; this is not a complete ICD-10-CM tabular list")
+
+
+def _files_of(source: Source) -> list[Path]:
+    return [source.path, *(path for _, path in source.extras)]
 
 
 def _atomic_write(target: Path, payload: bytes) -> None:

@@ -204,8 +204,11 @@ def _hardened_parser():
     )
 
 
-def parse_xml(data: bytes):
+def parse_xml(data: bytes, root_tag: str = _ROOT):
     """Parse tabular XML bytes safely and return the root, or raise TabularError.
+
+    `root_tag` names the root element wanted; the release's other files (index, neoplasm,
+    drug tables) pass their kind's prefix, "ICD10CM.", to be parsed just as safely.
 
     lxml is imported here, not at module level: a warm start reads the compiled
     cache and never needs it."""
@@ -232,8 +235,9 @@ def parse_xml(data: bytes):
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise TabularError("the file declares a DTD or entities, which a CMS tabular file never does")
-    if root.tag != _ROOT:
-        raise TabularError(f"the root element is <{root.tag}>, not <{_ROOT}>: not an ICD-10-CM tabular list")
+    if root.tag != root_tag and not (root_tag.endswith(".") and str(root.tag).startswith(root_tag)):
+        what = "tabular list" if root_tag == _ROOT else "release file"
+        raise TabularError(f"the root element is <{root.tag}>, not <{root_tag}>: not an ICD-10-CM {what}")
     return root
 
 
