@@ -248,14 +248,19 @@ def test_data_list(capsys, store):
     code, out, _err = call(capsys, "data", "list")
     assert code == 0
     lines = out.splitlines()
-    assert len(lines) == 2
-    assert lines[0].startswith("FY2025  from 2025-04-01  bundled  FY2025 April 1, 2025 update  ")
-    assert lines[1].startswith("FY2026  from 2026-04-01  bundled  FY2026 April 1, 2026 update  ")
+    assert lines[0] == "FY2016  validity only (CMS code tables)"
+    at = lines.index("FY2025  full data")
+    assert lines[at + 1].startswith("    from 2025-04-01  bundled  FY2025 April 1, 2025 update  ")
+    assert lines[at + 2] == "FY2026  full data"
+    assert lines[at + 3].startswith("    from 2026-04-01  bundled  FY2026 April 1, 2026 update  ")
+    assert lines[at + 4] == "FY2027  validity only (CMS code tables)"
     code, out, _err = call(capsys, "data", "list", "--format", "json")
     rows = json.loads(out)
-    assert [(r["fiscal_year"], r["effective"], r["origin"]) for r in rows] == [
-        (2025, "2025-04-01", "bundled"), (2026, "2026-04-01", "bundled")]
-    assert all(Path(r["path"]).is_file() for r in rows)
+    assert [(r["fiscal_year"], r["status"]) for r in rows] == \
+        [(year, "validity") for year in range(2016, 2025)] + [(2025, "full"), (2026, "full"), (2027, "validity")]
+    releases = [r for row in rows for r in row["releases"]]
+    assert [(r["effective"], r["origin"]) for r in releases] == [("2025-04-01", "bundled"), ("2026-04-01", "bundled")]
+    assert all(Path(r["path"]).is_file() for r in releases)
 
 
 @pytest.fixture(scope="module")
@@ -273,12 +278,12 @@ def test_data_add_installs_a_valid_release(fy2026_xml, tmp_path, cs2026):
     assert result.stdout.strip() == f"installed FY2026 (effective 2026-04-01) as {installed}"
     assert lzma.decompress(installed.read_bytes()) == fy2026_xml.read_bytes()
     listed = run("data", "list", "--format", "json", env=env)
-    rows = json.loads(listed.stdout)
-    assert [(r["fiscal_year"], r["effective"], r["origin"]) for r in rows] == [
+    rows = [(row["fiscal_year"], r) for row in json.loads(listed.stdout) for r in row["releases"]]
+    assert [(year, r["effective"], r["origin"]) for year, r in rows] == [
         (2025, "2025-04-01", "bundled"), (2026, "2026-04-01", "user")]
-    assert rows[1]["path"] == str(installed)
+    assert rows[1][1]["path"] == str(installed)
     text = run("data", "list", env=env).stdout.splitlines()
-    assert text[1].startswith("FY2026  from 2026-04-01  user     ")
+    assert text[text.index("FY2026  full data") + 1].startswith("    from 2026-04-01  user     ")
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["codesets.json", installed.name]
 
 

@@ -17,12 +17,22 @@ def _record_diagnostics(client: LanguageClient, params: types.PublishDiagnostics
     client.published_versions[params.uri] = params.version
 
 
+def _answer_message_request(client: LanguageClient, params: types.ShowMessageRequestParams):
+    """Record the question; answer with the action the test chose (None: the coder closed it)."""
+    client.message_requests.append(params)
+    wanted = client.message_request_answer
+    return next((a for a in params.actions or [] if a.title == wanted), None)
+
+
 def _client_factory() -> LanguageClient:
     """The standard test client, also remembering which version each publication was for."""
     client = LanguageClient(converter_factory=default_converter)
     client.published_versions = {}
+    client.message_requests = []
+    client.message_request_answer = None
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _record_diagnostics
+    features[types.WINDOW_SHOW_MESSAGE_REQUEST] = _answer_message_request
     register_lsp_features(client, features)
     return client
 

@@ -220,7 +220,7 @@ async def test_server_commands_for_the_extension(client: LanguageClient):
     uri = await open_document(client, "date: 2025-02-01\ndx: I10\n")
     info = await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="icd10ls.server.codeSetInfo", arguments=[uri]))
-    assert info == {"label": "ICD-10-CM FY2025", "fiscalYear": 2025}
+    assert info == {"label": "ICD-10-CM FY2025", "fiscalYear": 2025, "validityOnly": False}
     lookup = await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="icd10ls.server.lookup", arguments=["l709"]))
     assert lookup["found"] is True and "Acne, unspecified" in lookup["markdown"]

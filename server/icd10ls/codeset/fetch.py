@@ -4,12 +4,15 @@ Only `icd10ls data fetch` (and the editor's Download button, which runs the same
 code) reaches the network.  Each file is downloaded whole into a temporary
 folder and checked against what the server said (status, type, length) before
 anything is installed; the install itself is the store's, all files or none.
-Proxies come from the usual environment variables (`https_proxy`, `no_proxy`).
+Proxies come from the usual environment variables (`https_proxy`, `no_proxy`);
+`ICD10LS_DATA_MIRROR` names a mirror (a base URL or a folder) for every fetch,
+the editor's included.
 """
 
 from __future__ import annotations
 
 import http.client
+import os
 import shutil
 import socket
 import tempfile
@@ -74,7 +77,7 @@ def fetch(store: DataStore, fiscal_year: int, mirror: str | None = None, progres
           today: date | None = None) -> FetchResult:
     """Download, verify and install a fiscal year's release; raise DataError with one sentence."""
     check_year(fiscal_year, today or date.today())
-    base = mirror or CMS_BASE
+    base = mirror or os.environ.get("ICD10LS_DATA_MIRROR") or CMS_BASE
     with tempfile.TemporaryDirectory(prefix="icd10ls-fetch-") as scratch:
         files = ReleaseFiles()
         fetched, missing = [], []

@@ -36,6 +36,7 @@ WARM_UP_DELAY_SECONDS = 1.5
 LOOKUP_COMMAND = "icd10ls.server.lookup"
 SEARCH_COMMAND = "icd10ls.server.search"
 CODESET_COMMAND = "icd10ls.server.codeSetInfo"
+DOWNLOAD_COMMAND = "icd10ls.server.downloadYear"
 CONFIG_SECTION = "icd10ls"
 
 
@@ -51,6 +52,7 @@ class Icd10LanguageServer(LanguageServer):
         self._settings = Settings()
         self.pull_diagnostics = False
         self.first_published = threading.Event()
+        self.offered_years: set[int] = set()  # fiscal years whose files were offered for download
 
     @property
     def service(self) -> "LanguageService":
@@ -103,6 +105,18 @@ class Icd10LanguageServer(LanguageServer):
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, diagnostics=state.diagnostics, version=state.version))
         self.first_published.set()
+        self.offer_downloads(state)
+
+    def offer_downloads(self, state: DocumentState) -> None:
+        """Offer, once per session, the files of a fiscal year the document is checked for validity only."""
+        from .download import offer, years_to_offer
+
+        for year in years_to_offer(state.result.selections, self.offered_years):
+            self.offered_years.add(year)
+            try:
+                asyncio.ensure_future(offer(self, year, self.service.store, self.recheck_all))
+            except RuntimeError:  # not on the server's event loop: offered with the next publication
+                self.offered_years.discard(year)
 
     def recheck_all(self) -> None:
         self.states.clear()
@@ -359,8 +373,28 @@ def search_command(ls: Icd10LanguageServer, *args):
 @server.command(CODESET_COMMAND)
 @safe(lambda: {"label": "ICD-10-CM", "fiscalYear": 0})
 def codeset_command(ls: Icd10LanguageServer, *args):
-    codeset = _codeset_for_uri(ls, args[0] if args else None)
-    return {"label": codeset.label, "fiscalYear": codeset.fiscal_year}
+    uri = args[0] if args else None
+    state = ls.state(uri) if isinstance(uri, str) else None
+    if state is not None and state.result.selections:
+        return ls.service.codeset_info(state.result.selections[0])
+    codeset = ls.service.store.latest()
+    return {"label": codeset.label, "fiscalYear": codeset.fiscal_year, "validityOnly": False}
+
+
+@server.command(DOWNLOAD_COMMAND)
+@safe()
+def download_command(ls: Icd10LanguageServer, *args):
+    """Download and install a fiscal year's files (`[2027]`), with progress; open files are rechecked."""
+    from .download import download
+
+    year = args[0] if args else None
+    if not isinstance(year, int) or isinstance(year, bool):
+        ls.window_show_message(types.ShowMessageParams(
+            type=types.MessageType.Error, message="icd10ls: downloadYear takes a fiscal year such as 2027"))
+        return None
+    ls.offered_years.add(year)
+    asyncio.ensure_future(download(ls, year, ls.service.store, ls.recheck_all))
+    return None
 
 
 def run(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:

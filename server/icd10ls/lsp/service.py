@@ -23,7 +23,7 @@ from ..rules.findings import Finding, Fix, Severity, TextEdit
 from ..hover import describe_code, hover
 from ..rules.engine import state_for
 from ..settings import Settings, find_config, load_toml, merge
-from ..codeset.store import DataStore
+from ..codeset.store import DataStore, Selection
 from . import FIX_ALL_KIND
 from .convert import position_to_engine, span_to_range
 
@@ -120,6 +120,17 @@ class LanguageService:
         encounter = state.file.encounter_at(line)
         selection = state_for(self.store).select(encounter.date if encounter else None, state.settings.year)
         return selection.codeset, selection.note, selection.validity
+
+    @staticmethod
+    def codeset_info(selection: Selection) -> dict:
+        """What the status bar shows: the code set, and whether only validity is known for the year."""
+        validity = selection.validity
+        if selection.validity_only and validity is not None:
+            return {"label": f"ICD-10-CM FY{validity.fiscal_year} · validity only",
+                    "fiscalYear": validity.fiscal_year, "validityOnly": True,
+                    "titlesFrom": selection.codeset.label}
+        return {"label": selection.codeset.label, "fiscalYear": selection.codeset.fiscal_year,
+                "validityOnly": False}
 
     def others(self) -> list[CodeSet]:
         return self.store.codesets()

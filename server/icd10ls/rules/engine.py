@@ -187,6 +187,24 @@ def code_fixes(span: Span, specs) -> list[Fix]:
     return [Fix(s.title, (_text_edit(span, s.new_code),), s.safe, s.preferred) for s in specs]
 
 
+def _ask_cms_at_once(file: EncounterFile, selections: list[Selection], state: StoreState) -> None:
+    """Where CMS's table of a date decides validity, ask it about all new codes of the file in a
+    few batched calls, instead of one call per code when each code's facts are made."""
+    wanted: dict[int, tuple[DateValidity, Knowledge, set[str]]] = {}
+    for encounter, selection in zip(file.encounters, selections):
+        validity = selection.validity
+        if validity is None:
+            continue
+        entry = wanted.get(id(validity))
+        if entry is None:
+            entry = wanted[id(validity)] = (validity, state.knowledge(selection.codeset, validity), set())
+        known = entry[1].known
+        entry[2].update(dx.code for dx in encounter.diagnoses if dx.code is not None and dx.code not in known)
+    for validity, _kb, codes in wanted.values():
+        if codes:
+            validity.valid_codes(sorted(codes))
+
+
 def run_rules(file: EncounterFile, settings: "Settings", store: DataStore) -> tuple[list[Finding], list[Selection]]:
     """Every enabled rule's findings for a parsed file (unsorted, `# allow:` not applied)."""
     state = state_for(store)
@@ -213,8 +231,9 @@ def run_rules(file: EncounterFile, settings: "Settings", store: DataStore) -> tu
     kb = facts_of = known = None
     for encounter in file.encounters:
         header = encounter.headers.get("date")
-        selection = select(header.value if header is not None else None, year)
-        selections.append(selection)
+        selections.append(select(header.value if header is not None else None, year))
+    _ask_cms_at_once(file, selections, state)
+    for encounter, selection in zip(file.encounters, selections):
         key = (selection.codeset, selection.validity.day if selection.validity else None)
         if key != last_key:
             last_key = key
