@@ -31,7 +31,8 @@ EXPANDED = ["D69.1", "I42.0", "I42.8", "I49.8", "M72.2", "Z68.1", "Z87.890"] + \
     [f"M86.8X{n}" for n in range(1, 9)]
 DELETED = [f"S23.420{c}" for c in "ADS"] + [f"T52.8X{n}{c}" for n in range(1, 5) for c in "ADS"]
 # Some of the codes FY2027 added (not in any bundled file).
-ADDED = ["I42.00", "I42.01", "I42.09", "D69.11", "Z87.8901", "M86.8X11", "Z68.18", "Q87.A", "Z77.013"]
+ADDED = ["I42.00", "I42.01", "I42.09", "D69.11", "Z87.8901", "M86.8X11", "Z68.18", "Q87.A", "Z77.013",
+         "J4B", "K6A.8", "Z77.40"]  # J4B and K6A are new categories
 
 
 def encounter(day: str, *codes: str) -> str:
