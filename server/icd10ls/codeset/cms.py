@@ -93,7 +93,7 @@ class CmsTables:
         self._grouper: Any = None
         self._converter: Any = None
         self._coverage: Coverage | None = None
-        self._valid: dict[tuple[date, str], bool] = {}
+        self._valid: dict[date, dict[str, bool]] = {}  # answers by table, then by code
 
     # -- opening -------------------------------------------------------------
     def _open(self) -> bool:
@@ -166,8 +166,9 @@ class CmsTables:
             return None
         answers: dict[str, bool] = {}
         unknown = []
+        remembered = self._valid.setdefault(table_day, {})
         for code in dict.fromkeys(codes):
-            known = self._valid.get((table_day, code))
+            known = remembered.get(code)
             if known is None:
                 if code.isalnum() and 3 <= len(code) <= 7:
                     unknown.append(code)
@@ -178,8 +179,7 @@ class CmsTables:
         for start in range(0, len(unknown), _BATCH):
             found: dict[str, bool] = {}
             self._probe(unknown[start:start + _BATCH], table_day, found)
-            for code, valid in found.items():
-                self._valid[(table_day, code)] = valid
+            remembered.update(found)
             answers.update(found)
         return answers
 
