@@ -114,6 +114,20 @@ def generate(codeset, encounters: int = ENCOUNTERS, seed: int = SEED) -> tuple[s
     return "\n".join(lines), claims
 
 
+def generate_distinct(codeset, encounters: int = ENCOUNTERS, seed: int = SEED) -> str:
+    """The worst case for per-code work: every code of the file is a different billable code."""
+    rng = random.Random(seed)
+    codes = rng.sample(codeset.billable_codes(), encounters * CODES_PER_ENCOUNTER)
+    lines: list[str] = []
+    start = date(2025, 10, 1)
+    for number in range(encounters):
+        day = start + timedelta(days=rng.randrange(300))
+        lines += [f"encounter ENC-{number:05d}", f"date: {day.isoformat()}", "setting: outpatient",
+                  f"sex: {rng.choice('FM')}", f"age: {rng.randrange(18, 95)}",
+                  *codes[number * CODES_PER_ENCOUNTER:(number + 1) * CODES_PER_ENCOUNTER], ""]
+    return "\n".join(lines)
+
+
 def _time(function, rounds: int) -> list[float]:
     """Wall-clock seconds per call.  No collection is forced between calls: whatever
     garbage collection a call causes (also after it returns) lands in the next one."""

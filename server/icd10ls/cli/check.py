@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, TextIO
 
-from ..checker import CheckResult, check_text
+from ..checker import CheckResult, check_text, collector_paused
 from ..rules.findings import Severity
 from ..fixes import fix_text
 from .report import FORMATS, summary
 from ..rules import RULES
+from ..rules.engine import keep_facts, save_facts
 from ..settings import RuleSetting, Settings, find_config, load_toml, merge
 from ..codeset.store import DataError, DataStore, default_store
 
@@ -132,18 +133,20 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, store: DataStore) -
             err.write(f"icd10ls check: {problem}\n")
         return EXIT_ERROR
     store.latest()  # load first: the code sets live as long as the run, the collector can skip them
+    keep_facts(store)
     gc.freeze()
     try:
         checked, fixed, failed_writes, worst = _check_all(args, documents, all_settings, store, out, err)
+        save_facts(store)
+        failed += failed_writes
+        report_stream = err if args.fix and any(d.path is None for d in documents) else out
+        with collector_paused():  # the report is a few hundred thousand small objects, no cycles
+            report = FORMATS[args.format](checked)
+        report_stream.write(report)
+        if args.format == "text":
+            err.write(summary(checked, failed, fixed) + "\n")
     finally:
         gc.unfreeze()
-    failed += failed_writes
-    report_stream = err if args.fix and any(d.path is None for d in documents) else out
-    if args.format == "text":
-        report_stream.write(FORMATS["text"](checked))
-        err.write(summary(checked, failed, fixed) + "\n")
-    else:
-        report_stream.write(FORMATS[args.format](checked))
     return EXIT_ERROR if failed else worst
 
 

@@ -118,8 +118,10 @@ def _section_key(name: str) -> tuple[str, str]:
 class CodeSet:
     """A compiled ICD-10-CM code set for one fiscal year (one release)."""
 
-    def __init__(self, compiled: CompiledTabular, *, fiscal_year: int, effective: date, release: str) -> None:
+    def __init__(self, compiled: CompiledTabular, *, fiscal_year: int, effective: date, release: str,
+                 digest: str = "") -> None:
         self.compiled = compiled
+        self.digest = digest  # SHA-256 of the source file: caches derived from the code set are keyed by it
         self.fiscal_year = fiscal_year
         self.effective = effective
         self.release = release

@@ -243,16 +243,17 @@ class DataStore:
         with self._lock:
             cached = self._loaded.get(source.path)
             if cached is None:
-                compiled = self._compiled(source)
+                compiled, digest = self._compiled(source)
                 cached = CodeSet(compiled, fiscal_year=source.fiscal_year, effective=source.effective,
-                                 release=source.release)
+                                 release=source.release, digest=digest)
                 self._loaded[source.path] = cached
             return cached
 
     def _cache_path(self, source: Path, digest: str) -> Path:
         return self.cache_dir / f"{source.name}.{digest[:20]}.v{INDEX_FORMAT}.idx"
 
-    def _compiled(self, source: Source) -> CompiledTabular:
+    def _compiled(self, source: Source) -> tuple[CompiledTabular, str]:
+        """The compiled code set, and the SHA-256 of its source file (what caches are keyed by)."""
         try:
             raw = source.path.read_bytes()
         except OSError as error:
@@ -261,7 +262,7 @@ class DataStore:
         cache = self._cache_path(source.path, digest)
         compiled = _read_cache(cache)
         if compiled is not None:
-            return compiled
+            return compiled, digest
         data = read_source_bytes(source.path)
         if source.sha256 and hashlib.sha256(data).hexdigest() != source.sha256:
             raise DataError(f"{source.path.name} does not match the hash recorded for it; "
@@ -271,7 +272,7 @@ class DataStore:
         except TabularError as error:
             raise DataError(f"{source.path.name}: {error}") from None
         _write_cache(cache, compiled)
-        return compiled
+        return compiled, digest
 
     # -- adding and removing --------------------------------------------------
     def add(self, path: Path, effective: date | None = None) -> Source:

@@ -19,6 +19,7 @@ from .findings import Finding, Fix, Related, Severity, TextEdit
 from ..codeset.cms import fiscal_year_of
 from ..codeset.dated import DateValidity
 from ..codeset.store import DataStore, Selection
+from . import factcache
 from .facts import WRITTEN, CodeFacts, Knowledge
 from .registry import CODE, ENCOUNTER, FILE, RULES, Rule
 
@@ -101,6 +102,7 @@ class StoreState:
         self._sources: object = None
         self._lock = threading.Lock()
         self.code_rules = _rules(CODE)
+        self.on_disk = False  # read and keep per-code facts in the cache directory (`keep_facts`)
 
     def knowledge(self, codeset, validity: DateValidity | None = None) -> Knowledge:
         """The facts of one code set, on its own or as CMS's table of one date judges its codes."""
@@ -111,8 +113,16 @@ class StoreState:
                 kb = self._knowledge.get(key)
                 if kb is None or kb.codeset is not codeset:
                     kb = Knowledge(codeset, self.store, self.code_rules, validity)
+                    if self.on_disk:
+                        factcache.attach(kb)
                     self._knowledge[key] = kb
         return kb
+
+    def save_facts(self) -> None:
+        with self._lock:
+            knowledge = list(self._knowledge.values())
+        for kb in knowledge:
+            factcache.save(kb)
 
     def select(self, day: date | None, year: int | None) -> Selection:
         sources = self.store.sources()
@@ -152,6 +162,17 @@ def state_for(store: DataStore) -> StoreState:
                 state = StoreState(store)
                 _states[store] = state
     return state
+
+
+def keep_facts(store: DataStore) -> None:
+    """Read per-code facts from the cache directory, and keep new ones for `save_facts`:
+    for runs that end (the CLI); a language server works out the few codes it sees."""
+    state_for(store).on_disk = True
+
+
+def save_facts(store: DataStore) -> None:
+    """Write the per-code facts made since `keep_facts` to the cache directory."""
+    state_for(store).save_facts()
 
 
 def _severities(settings: "Settings") -> dict[str, tuple[Severity, bool]]:

@@ -157,12 +157,12 @@ class CodeFacts:
         return ""
 
     @cached_property
-    def _entries(self) -> dict[str, list[NoteEntry]]:
+    def _entries(self) -> dict[str, tuple[NoteEntry, ...]]:
         return entries_in_effect(self.kb.codeset, self.node) if self.node >= 0 else {}
 
-    def entries(self, kind: str) -> list[NoteEntry]:
+    def entries(self, kind: str) -> tuple[NoteEntry, ...]:
         """Notes of one kind in effect for the code (own, then inherited), as entries."""
-        return self._entries.get(kind, [])
+        return self._entries.get(kind, ())
 
     # -- pair tests, prepared on first use ------------------------------------
     @cached_property
@@ -290,6 +290,9 @@ class Knowledge:
         self._facts: dict[str, CodeFacts] = {}
         self._lock = threading.Lock()
         self._others: list[CodeSet] | None = None
+        # Facts kept on disk (`factcache`): records by code, and the records made since.
+        self.stored: dict[str, tuple] | None = None
+        self.fresh: dict[str, tuple] = {}
 
     @property
     def known(self) -> dict[str, CodeFacts]:
@@ -306,6 +309,11 @@ class Knowledge:
         return facts
 
     def _make(self, code: str) -> CodeFacts:
+        stored = self.stored
+        if stored is not None:
+            record = stored.get(code)
+            if record is not None:
+                return from_record(self, code, record)
         facts = resolve(self, code)
         if facts.node >= 0 and facts.status in IN_CODE_SET:
             facts.flags = _flags(facts)
@@ -313,6 +321,8 @@ class Knowledge:
         for rule in self._code_rules:
             problems.extend(rule.run(facts) or ())
         facts.problems = tuple(problems)
+        if stored is not None:
+            self.fresh[code] = to_record(facts)
         return facts
 
     # -- other fiscal years --------------------------------------------------
@@ -376,6 +386,29 @@ class Knowledge:
             return []
         base = pad_for_seventh(self.codeset.name_of(node))
         return [(compact_join(base, c), meaning) for c, meaning in chars.allowed]
+
+
+# -- facts as plain records (what `factcache` keeps on disk) ---------------------
+
+
+def to_record(facts: CodeFacts) -> tuple:
+    """What a code's facts are made of, as marshal-friendly tuples; the rest is derived on use."""
+    problems = tuple((p.rule, p.message, None if p.severity is None else int(p.severity),
+                      tuple((f.title, f.new_code, f.safe, f.preferred) for f in p.fixes))
+                     for p in facts.problems)
+    return facts.status, facts.node, facts.seventh, facts.candidates, facts.flags, problems
+
+
+def from_record(kb: Knowledge, code: str, record: tuple) -> CodeFacts:
+    status, node, seventh, candidates, flags, problems = record
+    facts = CodeFacts(kb, code, status, node, seventh, candidates)
+    facts.flags = flags
+    if problems:
+        facts.problems = tuple(
+            Problem(rule, message, tuple(FixSpec(*fix) for fix in fixes),
+                    None if severity is None else Severity(severity))
+            for rule, message, severity, fixes in problems)
+    return facts
 
 
 def compact_join(base: str, seventh: str) -> str:

@@ -177,14 +177,22 @@ def own_entries(codeset: CodeSet, node: int) -> tuple[NoteEntry, ...]:
     return tuple(out)
 
 
-def entries_in_effect(codeset: CodeSet, node: int) -> dict[str, list[NoteEntry]]:
-    """The node's own entries, then its ancestors', nearest first, by kind."""
-    out: dict[str, list[NoteEntry]] = {}
-    current = node
-    while current >= 0:
-        for entry in own_entries(codeset, current):
-            out.setdefault(entry.kind, []).append(entry)
-        current = codeset.parent_of(current)
+@lru_cache(maxsize=262144)
+def entries_in_effect(codeset: CodeSet, node: int) -> dict[str, tuple[NoteEntry, ...]]:
+    """The node's own entries, then its ancestors', nearest first, by kind.
+
+    Kept per node and built on the parent's: the codes below one category share
+    most of their notes, and a file of distinct codes asks for tens of thousands.
+    The answer is shared: do not change it.
+    """
+    parent = codeset.parent_of(node)
+    inherited = entries_in_effect(codeset, parent) if parent >= 0 else {}
+    own = own_entries(codeset, node)
+    if not own:
+        return inherited
+    out = dict(inherited)
+    for kind in dict.fromkeys(entry.kind for entry in own):
+        out[kind] = tuple(entry for entry in own if entry.kind == kind) + inherited.get(kind, ())
     return out
 
 

@@ -1,0 +1,127 @@
+"""Per-code facts kept on disk, so that a code's facts are worked out once per code set.
+
+Working out what the rules need to know about a code (its notes in effect,
+flags, the problems of the code on its own) takes about a quarter of a
+millisecond; a claims file names thousands of distinct codes, and the same
+codes again in the next run.  `icd10ls check` therefore keeps the facts it
+made as plain records (`facts.to_record`) in the cache directory, one file per
+code set, and the next run reads them back instead of working them out again.
+
+A file is keyed by the code set's hash, by every installed code set (a code
+unknown in one year may be valid in another, and messages name the installed
+years) and by the hash of icd10ls's own sources (the rules that made the
+records); one that does not match is never read, and a damaged one is ignored
+and rewritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .facts import Knowledge
+
+if TYPE_CHECKING:
+    from ..codeset.store import DataStore
+
+FORMAT = 1
+_MAGIC = b"ICD10LS-FACTS\n"
+_PACKAGE = Path(__file__).resolve().parent.parent  # icd10ls/
+
+
+@lru_cache(maxsize=1)
+def sources_digest() -> str:
+    """The hash of icd10ls's Python sources: records made by other rules are never read."""
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _installed(store: "DataStore") -> str:
+    parts = []
+    for source in store.sources():
+        try:
+            info = source.path.stat()
+            stamp = f"{info.st_size}:{info.st_mtime_ns}"
+        except OSError:
+            stamp = "missing"
+        parts.append(f"{source.path.name}|{source.fiscal_year}|{source.effective}|{source.sha256}|{stamp}")
+    return "\n".join(parts)
+
+
+def cache_path(kb: Knowledge) -> Path | None:
+    """Where the facts of a knowledge's code set live; None when the code set has no hash."""
+    store, codeset = kb.store, kb.codeset
+    if store is None or not codeset.digest:
+        return None
+    key = hashlib.sha256(f"{FORMAT}\n{sources_digest()}\n{codeset.digest}\n{_installed(store)}".encode())
+    return store.cache_dir / f"facts-FY{codeset.fiscal_year}-{codeset.digest[:12]}-{key.hexdigest()[:20]}.bin"
+
+
+def _read(path: Path) -> dict[str, tuple]:
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return {}
+    header = len(_MAGIC) + 32
+    payload = blob[header:]
+    if not blob.startswith(_MAGIC) or hashlib.sha256(payload).digest() != blob[len(_MAGIC):header]:
+        return {}
+    try:
+        records = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return {}
+    return records if isinstance(records, dict) else {}
+
+
+def attach(kb: Knowledge) -> None:
+    """Let a knowledge read facts from disk and remember the ones it makes (see `save`)."""
+    if kb.stored is not None:
+        return
+    path = cache_path(kb)
+    kb.stored = _read(path) if path is not None else {}
+
+
+def save(kb: Knowledge) -> None:
+    """Add the facts made since `attach` to the code set's file (merged with what another
+    process wrote meanwhile).  A cache directory that cannot be written costs only speed."""
+    path = cache_path(kb)
+    if path is None or not kb.fresh:
+        return
+    records = _read(path)
+    records.update(kb.fresh)
+    payload = marshal.dumps(records)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+    except OSError:
+        return
+    kb.fresh = {}
+    _remove_stale(path)
+
+
+def _remove_stale(path: Path) -> None:
+    """Files of the same code set made by other sources or other installed sets are dead weight."""
+    prefix = path.name.rsplit("-", 1)[0] + "-"
+    with contextlib.suppress(OSError):
+        for other in path.parent.glob(f"{prefix}*.bin"):
+            if other != path:
+                with contextlib.suppress(OSError):
+                    other.unlink()

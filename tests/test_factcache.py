@@ -1,0 +1,98 @@
+"""Per-code facts kept on disk give the same findings as facts worked out afresh."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from icd10ls.checker import check_text
+from icd10ls.codeset.store import DataStore
+from icd10ls.rules import factcache
+from icd10ls.rules.engine import keep_facts, save_facts, state_for
+from icd10ls.settings import Settings
+
+# Valid, unspecified, header, missing 7th character, placeholder, unknown, another year's
+# code, an Excludes1 pair, a code-first pair out of order and a use-additional reminder.
+TEXT = """encounter A
+date: 2026-03-14
+N18.30
+E11.22
+G47.50
+E11.2
+S52.521
+T07A
+E1399
+I10
+encounter B
+date: 2026-03-14
+A15.4
+A15.7
+E11.65
+"""
+
+
+def _findings(result) -> list[tuple]:
+    return [(f.rule, f.severity, f.span, f.message, f.code, [(r.span, r.code) for r in f.related],
+             [(x.title, x.safe, [(e.span, e.new_text) for e in x.edits]) for x in f.fixes])
+            for f in result.findings]
+
+
+@pytest.fixture
+def cache(store, tmp_path):
+    """A cache directory with the compiled code sets of the session's cache, but no facts."""
+    target = tmp_path / "cache"
+    shutil.copytree(store.cache_dir, target, ignore=shutil.ignore_patterns("facts-*"))
+    return target
+
+
+def _store(store, cache) -> DataStore:
+    return DataStore(store.bundled_dir, store.user_dir, cache)
+
+
+def test_facts_made_in_one_run_are_read_in_the_next(store, cache):
+    expected = _findings(check_text(TEXT, Settings(), store))
+
+    first = _store(store, cache)
+    keep_facts(first)
+    assert _findings(check_text(TEXT, Settings(), first)) == expected
+    save_facts(first)
+    (written,) = cache.glob("facts-FY2026-*.bin")
+
+    second = _store(store, cache)
+    keep_facts(second)
+    assert _findings(check_text(TEXT, Settings(), second)) == expected
+    kb = state_for(second).knowledge(second.latest())
+    assert {"N18.30", "E11.2", "T07.A", "E13.99", "A15.4"} <= set(kb.stored)
+    assert kb.fresh == {}  # nothing had to be worked out again
+    save_facts(second)
+    assert list(cache.glob("facts-FY2026-*.bin")) == [written]
+
+
+def test_a_damaged_facts_file_is_ignored_and_rewritten(store, cache):
+    first = _store(store, cache)
+    keep_facts(first)
+    expected = _findings(check_text(TEXT, Settings(), first))
+    save_facts(first)
+    (written,) = cache.glob("facts-FY2026-*.bin")
+    blob = bytearray(written.read_bytes())
+    blob[-10] ^= 0xFF
+    written.write_bytes(bytes(blob))
+
+    second = _store(store, cache)
+    keep_facts(second)
+    assert _findings(check_text(TEXT, Settings(), second)) == expected
+    kb = state_for(second).knowledge(second.latest())
+    assert kb.stored == {} and "E11.22" in kb.fresh
+    save_facts(second)
+    assert factcache._read(written)  # rewritten whole
+
+
+def test_the_file_is_keyed_by_the_code_set_and_the_sources(store, cache, monkeypatch):
+    probe = _store(store, cache)
+    kb = state_for(probe).knowledge(probe.latest())
+    older = state_for(probe).knowledge(probe.for_year(2025))
+    path = factcache.cache_path(kb)
+    assert path is not None and path != factcache.cache_path(older)
+    monkeypatch.setattr(factcache, "sources_digest", lambda: "other rules")
+    assert factcache.cache_path(kb) != path
