@@ -228,3 +228,35 @@ def test_fix_keeps_a_byte_order_mark(tmp_path, capsys):
     path.write_bytes(b"\xef\xbb\xbfdate: 2026-01-15\ne1122\n")
     check(capsys, "--no-config", "--fix", str(path))
     assert path.read_bytes() == b"\xef\xbb\xbfdate: 2026-01-15\nE11.22\n"
+
+
+@pytest.mark.parametrize("kind", ["text", "json", "sarif"])
+def test_several_processes_give_the_same_report_in_the_same_order(tmp_path, capsys, kind):
+    for number, text in enumerate([CLEAN, WARNS, ERRS, WARNS + ERRS, CLEAN + "E1399\n"] * 2):
+        (tmp_path / f"{number:02d}.enc").write_text(text, encoding="utf-8")
+    (tmp_path / "03.enc").write_bytes(b"I10\x00\n")  # unreadable: reported, the others still checked
+    alone = check(capsys, "--no-config", "--format", kind, "-j", "1", str(tmp_path))
+    together = check(capsys, "--no-config", "--format", kind, "-j", "3", str(tmp_path))
+    assert together == alone
+    assert alone[0] == 2 and "03.enc: a binary file" in alone[2]
+    assert alone[1].count("E1399") >= 2  # the unknown code, in both files that have it
+
+
+def test_fixes_from_several_processes_are_written_like_from_one(tmp_path, capsys):
+    texts = ["encounter A\ndate: 2026-01-15\ne1122\nN18.31\n", ERRS, "encounter D\ndate: 2026-01-15\nT07A\n"]
+    for jobs in ("1", "2"):
+        directory = tmp_path / jobs
+        directory.mkdir()
+        for number, text in enumerate(texts):
+            (directory / f"{number}.enc").write_text(text, encoding="utf-8")
+        code, _out, err = check(capsys, "--no-config", "--fix", "-j", jobs, str(directory))
+        assert code == 1 and "fixes applied" in err
+    for number in range(len(texts)):
+        fixed = (tmp_path / "2" / f"{number}.enc").read_text(encoding="utf-8")
+        assert fixed == (tmp_path / "1" / f"{number}.enc").read_text(encoding="utf-8")
+    assert "E11.22" in (tmp_path / "2" / "0.enc").read_text(encoding="utf-8")
+
+
+def test_jobs_must_be_a_positive_number(tmp_path, capsys):
+    code, _out, err = check(capsys, "--no-config", "-j", "0", str(tmp_path))
+    assert code == 2 and "-j/--jobs" in err

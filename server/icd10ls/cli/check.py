@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import multiprocessing
 import os
 import stat
 import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, TextIO
@@ -24,9 +26,9 @@ from typing import Iterator, TextIO
 from ..checker import CheckResult, check_text, collector_paused
 from ..rules.findings import Severity
 from ..fixes import fix_text
-from .report import FORMATS, summary
+from .report import FORMATS, LINES, join_lines, severity_counts, summary_of
 from ..rules import RULES
-from ..rules.engine import keep_facts, save_facts
+from ..rules.engine import add_fresh_facts, keep_facts, save_facts, take_fresh_facts
 from ..settings import RuleSetting, Settings, find_config, load_toml, merge
 from ..codeset.store import DataError, DataStore, default_store
 
@@ -64,7 +66,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the setting of encounters without a 'setting:' line (default: outpatient)")
     parser.add_argument("--config", type=Path, metavar="PATH", help="use this icd10ls.toml")
     parser.add_argument("--no-config", action="store_true", help="ignore icd10ls.toml files")
+    parser.add_argument("-j", "--jobs", type=_jobs, metavar="N",
+                        help="check up to N files at once (default: the number of CPUs)")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more), not {text!r}")
+    return value
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -141,36 +155,104 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, store: DataStore) -
         failed += failed_writes
         report_stream = err if args.fix and any(d.path is None for d in documents) else out
         with collector_paused():  # the report is a few hundred thousand small objects, no cycles
-            report = FORMATS[args.format](checked)
+            if args.format in LINES:
+                report = join_lines(args.format, [line for outcome in checked for line in outcome.lines])
+            else:
+                report = FORMATS[args.format]([(d.display, o.findings) for d, o in zip(documents, checked)])
         report_stream.write(report)
         if args.format == "text":
-            err.write(summary(checked, failed, fixed) + "\n")
+            counts = {severity: sum(o.counts[severity] for o in checked) for severity in Severity}
+            err.write(summary_of(counts, len(checked), failed, fixed) + "\n")
     finally:
         gc.unfreeze()
     return EXIT_ERROR if failed else worst
 
 
+@dataclass
+class Checked:
+    """One document's outcome, small enough to send back from a worker process: its report
+    lines already made (text and JSON; the findings themselves for SARIF)."""
+
+    counts: dict[Severity, int]
+    problems: bool  # errors or warnings
+    lines: list[str]
+    findings: list | None = None
+    applied: int = 0  # --fix: fixes applied
+    fixed_text: str | None = None  # --fix: the text to write back, when there is one
+
+
+def _check_one(document: Document, settings: Settings, store: DataStore, args: argparse.Namespace) -> Checked:
+    applied, fixed_text = 0, None
+    if args.fix:
+        outcome = fix_text(document.text, settings, store)
+        result = outcome.result
+        applied = outcome.applied
+        if applied or document.path is None:  # standard input is always echoed, fixed or not
+            fixed_text = outcome.text
+    else:
+        result = check_text(document.text, settings, store)
+    findings = result.findings
+    lines = LINES[args.format](document.display, findings) if args.format in LINES else []
+    return Checked(severity_counts(findings), _has_problems(result), lines,
+                   None if args.format in LINES else findings, applied, fixed_text)
+
+
 def _check_all(args: argparse.Namespace, documents: list[Document], all_settings: list[Settings],
-               store: DataStore, out: TextIO, err: TextIO) -> tuple[list[tuple[str, list]], int, int, int]:
-    checked: list[tuple[str, list]] = []
+               store: DataStore, out: TextIO, err: TextIO) -> tuple[list[Checked], int, int, int]:
+    checked: list[Checked] = []
     fixed = failed = 0
     worst = EXIT_CLEAN
-    for document, settings in zip(documents, all_settings):
-        if args.fix:
-            outcome = fix_text(document.text, settings, store)
-            result = outcome.result
-            fixed += outcome.applied
-            if outcome.applied or document.path is None:  # standard input is always echoed, fixed or not
-                problem = _write(document, outcome.text, out)
-                if problem:
-                    err.write(f"icd10ls check: {problem}\n")
-                    failed += 1
-        else:
-            result = check_text(document.text, settings, store)
-        checked.append((document.display, result.findings))
-        if _has_problems(result):
+    for document, outcome in zip(documents, _outcomes(args, documents, all_settings, store)):
+        fixed += outcome.applied
+        if outcome.fixed_text is not None:
+            problem = _write(document, outcome.fixed_text, out)
+            if problem:
+                err.write(f"icd10ls check: {problem}\n")
+                failed += 1
+        checked.append(outcome)
+        if outcome.problems:
             worst = EXIT_FINDINGS
     return checked, fixed, failed, worst
+
+
+# -- several files at once ------------------------------------------------------------
+# Worker processes are forked after the code sets are loaded, so they share them and find
+# the documents here; each sends back its outcomes and the per-code facts it worked out.
+_work: tuple[list[Document], list[Settings], DataStore, argparse.Namespace] | None = None
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _outcomes(args: argparse.Namespace, documents: list[Document], all_settings: list[Settings],
+              store: DataStore) -> Iterator[Checked]:
+    """Each document's outcome, in the order given; on `-j` processes when there are several."""
+    jobs = min(args.jobs or default_jobs(), len(documents))
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for document, settings in zip(documents, all_settings):
+            yield _check_one(document, settings, store, args)
+        return
+    global _work
+    _work = (documents, all_settings, store, args)
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for outcome, facts in pool.map(_check_in_worker, range(len(documents))):
+                add_fresh_facts(store, facts)
+                yield outcome
+    finally:
+        _work = None
+
+
+def _check_in_worker(index: int) -> tuple[Checked, dict]:
+    assert _work is not None
+    documents, all_settings, store, args = _work
+    outcome = _check_one(documents[index], all_settings[index], store, args)
+    return outcome, take_fresh_facts(store)
 
 
 def _has_problems(result: CheckResult) -> bool:

@@ -28,22 +28,33 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def format_text(checked: Checked) -> str:
+def text_lines(path: str, findings: Sequence[Finding]) -> list[str]:
     """`path:line:col: severity[rule] message`, one finding a line."""
-    out = []
-    for path, findings in checked:
-        for f in findings:
-            out.append(f"{path}:{f.span.line + 1}:{f.span.start + 1}: {f.severity.label}[{f.rule}] "
-                       f"{_one_line(f.message)}")
-    return "\n".join(out) + ("\n" if out else "")
+    return [f"{path}:{f.span.line + 1}:{f.span.start + 1}: {f.severity.label}[{f.rule}] {_one_line(f.message)}"
+            for f in findings]
+
+
+def format_text(checked: Checked) -> str:
+    return join_lines("text", [line for path, findings in checked for line in text_lines(path, findings)])
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
+    counts = {s: 0 for s in Severity}
+    for f in findings:
+        counts[f.severity] += 1
+    return counts
 
 
 def summary(checked: Checked, unreadable: int = 0, fixed: int = 0) -> str:
     counts = {s: 0 for s in Severity}
     for _, findings in checked:
-        for f in findings:
-            counts[f.severity] += 1
-    files = len(checked)
+        for severity, n in severity_counts(findings).items():
+            counts[severity] += n
+    return summary_of(counts, len(checked), unreadable, fixed)
+
+
+def summary_of(counts: dict[Severity, int], files: int, unreadable: int = 0, fixed: int = 0) -> str:
+    """'2 errors, 1 warning in 3 files; ...' from the findings' counts by severity."""
     parts = [f"{n} {s.label}{'s' if n != 1 and s != Severity.INFORMATION else ''}"
              for s, n in counts.items() if n]
     text = (", ".join(parts) if parts else "no problems") + f" in {files} file{'s' if files != 1 else ''}"
@@ -84,10 +95,14 @@ def finding_json(path: str, f: Finding) -> dict[str, Any]:
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
+def json_lines(path: str, findings: Sequence[Finding]) -> list[str]:
+    """Each finding as one line of JSON."""
+    return [_encode(finding_json(path, f)) for f in findings]
+
+
 def format_json(checked: Checked) -> str:
     """A JSON array of findings, one finding a line."""
-    items = [_encode(finding_json(path, f)) for path, findings in checked for f in findings]
-    return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
+    return join_lines("json", [item for path, findings in checked for item in json_lines(path, findings)])
 
 
 # -- SARIF ------------------------------------------------------------------------------
@@ -175,6 +190,15 @@ def format_sarif(checked: Checked) -> str:
 
 
 FORMATS = {"text": format_text, "json": format_json, "sarif": format_sarif}
+# The formats written one finding a line: each file's lines can be made on their own
+# (by the process that checked it) and joined in the files' order.
+LINES = {"text": text_lines, "json": json_lines}
+
+
+def join_lines(kind: str, lines: Sequence[str]) -> str:
+    if kind == "json":
+        return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def render(kind: str, checked: Iterable[tuple[str, Sequence[Finding]]]) -> str:

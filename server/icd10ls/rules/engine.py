@@ -118,6 +118,23 @@ class StoreState:
                     self._knowledge[key] = kb
         return kb
 
+    def take_fresh(self) -> dict[str, dict[str, tuple]]:
+        """The facts made since the last call, by code set hash (a worker sends them back)."""
+        out: dict[str, dict[str, tuple]] = {}
+        with self._lock:
+            knowledge = list(self._knowledge.values())
+        for kb in knowledge:
+            if kb.fresh and kb.codeset.digest:
+                out.setdefault(kb.codeset.digest, {}).update(kb.fresh)
+                kb.fresh = {}
+        return out
+
+    def add_fresh(self, fresh: dict[str, dict[str, tuple]]) -> None:
+        for codeset in self.store.loaded():
+            records = fresh.get(codeset.digest)
+            if records:
+                self.knowledge(codeset).fresh.update(records)
+
     def save_facts(self) -> None:
         with self._lock:
             knowledge = list(self._knowledge.values())
@@ -173,6 +190,16 @@ def keep_facts(store: DataStore) -> None:
 def save_facts(store: DataStore) -> None:
     """Write the per-code facts made since `keep_facts` to the cache directory."""
     state_for(store).save_facts()
+
+
+def take_fresh_facts(store: DataStore) -> dict[str, dict[str, tuple]]:
+    """The per-code facts made since the last call (in a worker process), for `add_fresh_facts`."""
+    return state_for(store).take_fresh()
+
+
+def add_fresh_facts(store: DataStore, fresh: dict[str, dict[str, tuple]]) -> None:
+    """Facts a worker made, to be saved with this process's (`save_facts`)."""
+    state_for(store).add_fresh(fresh)
 
 
 def _severities(settings: "Settings") -> dict[str, tuple[Severity, bool]]:
