@@ -85,7 +85,7 @@ def test_a_damaged_facts_file_is_ignored_and_rewritten(store, cache):
     kb = state_for(second).knowledge(second.latest())
     assert kb.stored == {} and "E11.22" in kb.fresh
     save_facts(second)
-    assert factcache._read(written)  # rewritten whole
+    assert factcache.read(written)  # rewritten whole
 
 
 def test_the_file_is_keyed_by_the_code_set_and_the_sources(store, cache, monkeypatch):

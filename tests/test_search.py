@@ -151,3 +151,30 @@ def test_a_bare_condition_puts_the_code_titled_by_it_first(index, query, first):
 def test_the_head_term_tie_break_does_not_outrank_a_better_match(index):
     hits = index.search("sepsis", 30)
     assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+
+
+def test_the_index_read_from_the_cache_is_the_one_built(store, tmp_path):
+    from icd10ls.codeset import search
+    from icd10ls.codeset.store import DataStore
+
+    fresh = DataStore(store.bundled_dir, store.user_dir, tmp_path)
+    codeset = fresh.latest()
+    built = search.index_for(codeset)  # built, and written to the cache directory
+    (written,) = tmp_path.glob("search-FY2026-*.bin")
+    search._indexes.pop(id(codeset))
+    read = search.index_for(codeset)
+    assert read is not built
+    assert (read.codes, read.texts, read.vocabulary, read.postings) == (
+        built.codes, built.texts, built.vocabulary, built.postings)
+    assert (read.billable, read.title_ends, read.title_lengths) == (
+        built.billable, built.title_ends, built.title_lengths)
+    for query in SEARCH_QUERIES:
+        assert read.search(query, 50) == built.search(query, 50)
+
+    blob = bytearray(written.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF  # damaged: ignored, built again and rewritten
+    written.write_bytes(bytes(blob))
+    search._indexes.pop(id(codeset))
+    again = search.index_for(codeset)
+    assert again.search("diab ckd", 10) == built.search("diab ckd", 10)
+    assert search.read_blob(written, search._MAGIC) is not None

@@ -14,6 +14,7 @@ import bisect
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 from .codes import compact, normalize
 from .tabular import KIND_CHAPTER, KIND_DIAG, KIND_SECTION, CompiledTabular
@@ -119,9 +120,10 @@ class CodeSet:
     """A compiled ICD-10-CM code set for one fiscal year (one release)."""
 
     def __init__(self, compiled: CompiledTabular, *, fiscal_year: int, effective: date, release: str,
-                 digest: str = "") -> None:
+                 digest: str = "", cache_dir: Path | None = None) -> None:
         self.compiled = compiled
         self.digest = digest  # SHA-256 of the source file: caches derived from the code set are keyed by it
+        self.cache_dir = cache_dir  # where those caches live (None: nowhere, they are made each time)
         self.fiscal_year = fiscal_year
         self.effective = effective
         self.release = release

@@ -11,6 +11,7 @@ the yardstick the fast path is measured against.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import heapq
 import re
 import threading
@@ -19,10 +20,12 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from .model import CodeSet
+from .store import read_blob, write_blob
 
 # Abbreviations coders use that titles spell out.
 ABBREVIATIONS = {
@@ -105,13 +108,16 @@ class SearchHit:
 
 
 class SearchIndex:
-    """Word index over one code set; built once, on first use."""
+    """Word index over one code set; built once, and kept in the cache directory (`index_for`)."""
 
-    def __init__(self, codeset: CodeSet) -> None:
+    def __init__(self, codeset: CodeSet, plain: dict | None = None) -> None:
         # Per entry: its code, its searchable text (title words first, then inclusion
         # terms) and where the title words end.  Titles themselves are not kept:
         # the code set gives them back for the few entries a search returns.
         self.codeset = codeset
+        if plain is not None:
+            self._adopt(plain)
+            return
         codes: list[str] = []
         texts: list[str] = []
         title_ends = array("I")
@@ -153,6 +159,34 @@ class SearchIndex:
         self.title_ends, self.title_lengths = title_ends, title_lengths
         self.postings = postings
         self.vocabulary = sorted(postings)
+
+    # -- the cached form ------------------------------------------------------
+    def to_plain(self) -> dict:
+        """Strings joined and integer lists packed, so that reading it back is a few C calls."""
+        offsets = array("I", [0])
+        docs = array("i")
+        for word in self.vocabulary:
+            docs.extend(self.postings[word])
+            offsets.append(len(docs))
+        return {"codes": "\n".join(self.codes), "texts": "\n".join(self.texts), "billable": bytes(self.billable),
+                "title_ends": self.title_ends.tobytes(), "title_lengths": self.title_lengths.tobytes(),
+                "words": "\n".join(self.vocabulary), "offsets": offsets.tobytes(), "docs": docs.tobytes()}
+
+    def _adopt(self, plain: dict) -> None:
+        self.codes = plain["codes"].split("\n")
+        self.texts = plain["texts"].split("\n")
+        self.billable = bytearray(plain["billable"])
+        self.title_ends, self.title_lengths = array("I"), array("I")
+        self.title_ends.frombytes(plain["title_ends"])
+        self.title_lengths.frombytes(plain["title_lengths"])
+        self.vocabulary = plain["words"].split("\n")
+        offsets, docs = array("I"), array("i")
+        offsets.frombytes(plain["offsets"])
+        docs.frombytes(plain["docs"])
+        self.postings = {word: docs[offsets[i]:offsets[i + 1]] for i, word in enumerate(self.vocabulary)}
+        if not (len(self.codes) == len(self.texts) == len(self.billable) == len(self.title_ends)
+                == len(self.title_lengths)) or len(offsets) != len(self.vocabulary) + 1:
+            raise ValueError("inconsistent search index")
 
     def title(self, doc: int) -> str:
         info = self.codeset.get(self.codes[doc])
@@ -271,12 +305,43 @@ _lock = threading.Lock()
 
 
 def index_for(codeset: CodeSet) -> SearchIndex:
-    """The search index of a code set, built on first use and kept."""
+    """The search index of a code set: read from the cache directory, or built and written there."""
     key = id(codeset)
     index = _indexes.get(key)
     if index is None:
         with _lock:
             index = _indexes.get(key)
             if index is None:
-                index = _indexes[key] = SearchIndex(codeset)
+                index = _indexes[key] = _cached_index(codeset)
+    return index
+
+
+_MAGIC = b"ICD10LS-SEARCH\n"
+SEARCH_FORMAT = 1
+
+
+def _cache_path(codeset: CodeSet) -> Path | None:
+    """Keyed by the code set's hash and by this module's source, which decides what is indexed."""
+    if not codeset.digest or codeset.cache_dir is None:
+        return None
+    try:
+        source = Path(__file__).read_bytes()
+    except OSError:
+        return None
+    key = hashlib.sha256(f"{SEARCH_FORMAT}\n{codeset.digest}\n".encode() + source).hexdigest()
+    return codeset.cache_dir / f"search-FY{codeset.fiscal_year}-{key[:20]}.bin"
+
+
+def _cached_index(codeset: CodeSet) -> SearchIndex:
+    path = _cache_path(codeset)
+    if path is not None:
+        plain = read_blob(path, _MAGIC)
+        if isinstance(plain, dict):
+            try:
+                return SearchIndex(codeset, plain)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass  # damaged: built again below
+    index = SearchIndex(codeset)
+    if path is not None:
+        write_blob(path, _MAGIC, index.to_plain())
     return index

@@ -245,7 +245,7 @@ class DataStore:
             if cached is None:
                 compiled, digest = self._compiled(source)
                 cached = CodeSet(compiled, fiscal_year=source.fiscal_year, effective=source.effective,
-                                 release=source.release, digest=digest)
+                                 release=source.release, digest=digest, cache_dir=self.cache_dir)
                 self._loaded[source.path] = cached
             return cached
 
@@ -439,32 +439,46 @@ def _atomic_write(target: Path, payload: bytes) -> None:
         raise
 
 
-def _read_cache(path: Path) -> CompiledTabular | None:
+def read_blob(path: Path, magic: bytes) -> object | None:
+    """What `write_blob` wrote, or None when the file is missing, damaged or of another kind."""
     try:
         blob = path.read_bytes()
     except OSError:
         return None
-    header = len(_MAGIC) + 32
-    if len(blob) <= header or not blob.startswith(_MAGIC):
+    header = len(magic) + 32
+    if len(blob) <= header or not blob.startswith(magic):
         return None
     payload = blob[header:]
-    if hashlib.sha256(payload).digest() != blob[len(_MAGIC):header]:
+    if hashlib.sha256(payload).digest() != blob[len(magic):header]:
         return None
     try:
-        plain = marshal.loads(payload)
-        if not isinstance(plain, dict) or plain.get("format") != INDEX_FORMAT:
-            return None  # made by another version of icd10ls
+        return marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def write_blob(path: Path, magic: bytes, value: object) -> None:
+    """A marshalled value behind a magic line and its hash; a directory that cannot be
+    written costs only the time to make the value again next time."""
+    payload = marshal.dumps(value)
+    try:
+        _atomic_write(path, magic + hashlib.sha256(payload).digest() + payload)
+    except OSError:
+        pass
+
+
+def _read_cache(path: Path) -> CompiledTabular | None:
+    plain = read_blob(path, _MAGIC)
+    if not isinstance(plain, dict) or plain.get("format") != INDEX_FORMAT:
+        return None  # missing, damaged, or made by another version of icd10ls
+    try:
         return CompiledTabular.from_plain(plain)
     except Exception:  # noqa: BLE001 - whatever is wrong with a cache, it is rebuilt
         return None
 
 
 def _write_cache(path: Path, compiled: CompiledTabular) -> None:
-    payload = marshal.dumps({**compiled.to_plain(), "format": INDEX_FORMAT})
-    try:
-        _atomic_write(path, _MAGIC + hashlib.sha256(payload).digest() + payload)
-    except OSError:
-        pass  # a read-only cache directory only costs a recompile next time
+    write_blob(path, _MAGIC, {**compiled.to_plain(), "format": INDEX_FORMAT})
 
 
 _default_store: DataStore | None = None

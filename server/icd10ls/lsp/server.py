@@ -181,7 +181,8 @@ def _warm_up(ls: Icd10LanguageServer) -> None:
     First what the first diagnostics need (the engine and the latest code set),
     while the editor is still sending the first document; then, once those
     diagnostics are out (or after a moment of quiet), the other code sets and
-    the search index, which would otherwise compete with them."""
+    the search index (read from the cache directory: a word completion right after
+    opening a file waits for it), which would otherwise compete with them."""
     try:
         ls.service.store.latest()  # creating the service imports the engine
     except Exception as error:  # noqa: BLE001
@@ -189,10 +190,10 @@ def _warm_up(ls: Icd10LanguageServer) -> None:
     ls.first_published.wait(timeout=WARM_UP_DELAY_SECONDS)
     try:
         store = ls.service.store
-        store.codesets()
         from ..codeset.search import index_for
 
         index_for(store.latest())
+        store.codesets()
     except Exception as error:  # noqa: BLE001
         log.error("loading code sets failed: %s", error)
 

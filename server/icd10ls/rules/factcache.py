@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import marshal
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..codeset.store import read_blob, write_blob
 from .facts import Knowledge
 
 if TYPE_CHECKING:
@@ -67,19 +65,9 @@ def cache_path(kb: Knowledge) -> Path | None:
     return store.cache_dir / f"facts-FY{codeset.fiscal_year}-{codeset.digest[:12]}-{key.hexdigest()[:20]}.bin"
 
 
-def _read(path: Path) -> dict[str, tuple]:
-    try:
-        blob = path.read_bytes()
-    except OSError:
-        return {}
-    header = len(_MAGIC) + 32
-    payload = blob[header:]
-    if not blob.startswith(_MAGIC) or hashlib.sha256(payload).digest() != blob[len(_MAGIC):header]:
-        return {}
-    try:
-        records = marshal.loads(payload)
-    except (EOFError, ValueError, TypeError):
-        return {}
+def read(path: Path) -> dict[str, tuple]:
+    """The records of a facts file; none when it is missing or damaged."""
+    records = read_blob(path, _MAGIC)
     return records if isinstance(records, dict) else {}
 
 
@@ -88,7 +76,7 @@ def attach(kb: Knowledge) -> None:
     if kb.stored is not None:
         return
     path = cache_path(kb)
-    kb.stored = _read(path) if path is not None else {}
+    kb.stored = read(path) if path is not None else {}
 
 
 def save(kb: Knowledge) -> None:
@@ -97,22 +85,9 @@ def save(kb: Knowledge) -> None:
     path = cache_path(kb)
     if path is None or not kb.fresh:
         return
-    records = _read(path)
+    records = read(path)
     records.update(kb.fresh)
-    payload = marshal.dumps(records)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-    except OSError:
-        return
+    write_blob(path, _MAGIC, records)
     kb.fresh = {}
     _remove_stale(path)
 
