@@ -24,6 +24,7 @@ S52.521
 T07A
 E1399
 I10
+S06.0X1A
 encounter B
 date: 2026-03-14
 A15.4
@@ -52,6 +53,7 @@ def _store(store, cache) -> DataStore:
 
 def test_facts_made_in_one_run_are_read_in_the_next(store, cache):
     expected = _findings(check_text(TEXT, Settings(), store))
+    assert {"code-first", "excludes1", "use-additional-code", "placeholder", "unknown-code"} <= {f[0] for f in expected}
 
     first = _store(store, cache)
     keep_facts(first)

@@ -390,17 +390,26 @@ class Knowledge:
 
 # -- facts as plain records (what `factcache` keeps on disk) ---------------------
 
+# Kept with the record too: the cheap first tests of the pair rules and the reminders
+# (their messages are what a file of distinct codes mostly shows), which every encounter
+# asks of each of its codes; the rest is worked out on use, for the few codes that need it.
+_KEPT = ("excludes1_categories", "code_first_categories")
+_REMINDERS = ("use_additional", "code_also")
+
 
 def to_record(facts: CodeFacts) -> tuple:
-    """What a code's facts are made of, as marshal-friendly tuples; the rest is derived on use."""
+    """What a code's facts are made of, as marshal-friendly tuples."""
+    from .reminders import to_plain
+
     problems = tuple((p.rule, p.message, None if p.severity is None else int(p.severity),
                       tuple((f.title, f.new_code, f.safe, f.preferred) for f in p.fixes))
                      for p in facts.problems)
-    return facts.status, facts.node, facts.seventh, facts.candidates, facts.flags, problems
+    kept = (*(getattr(facts, name) for name in _KEPT), *(to_plain(getattr(facts, name)) for name in _REMINDERS))
+    return facts.status, facts.node, facts.seventh, facts.candidates, facts.flags, problems, kept
 
 
 def from_record(kb: Knowledge, code: str, record: tuple) -> CodeFacts:
-    status, node, seventh, candidates, flags, problems = record
+    status, node, seventh, candidates, flags, problems, kept = record
     facts = CodeFacts(kb, code, status, node, seventh, candidates)
     facts.flags = flags
     if problems:
@@ -408,7 +417,19 @@ def from_record(kb: Knowledge, code: str, record: tuple) -> CodeFacts:
             Problem(rule, message, tuple(FixSpec(*fix) for fix in fixes),
                     None if severity is None else Severity(severity))
             for rule, message, severity, fixes in problems)
+    # What the cached properties would compute.
+    values = facts.__dict__
+    for name, value in zip(_KEPT, kept):
+        values[name] = value
+    for name, value in zip(_REMINDERS, kept[len(_KEPT):]):
+        values[name] = _from_plain(value) if value else ()
     return facts
+
+
+def _from_plain(plain: tuple) -> tuple:
+    from .reminders import from_plain
+
+    return from_plain(plain)
 
 
 def compact_join(base: str, seventh: str) -> str:

@@ -147,15 +147,16 @@ class NoteEntry:
         return text.strip(" ,")
 
 
+def note_ref(ref: CodeRef, text: str) -> NoteRef:
+    """A reference of a note's text, with the test its qualifier narrows it by."""
+    if ref.qualifier and not ref.seventh:
+        test = qualifier_test(ref.qualifier)
+        return NoteRef(ref, text, test, test is not None)
+    return NoteRef(ref, text, None, True)
+
+
 def _note_refs(text: str, codeset: CodeSet) -> tuple[NoteRef, ...]:
-    out = []
-    for ref in parse_note(text, codeset).refs:
-        if ref.qualifier and not ref.seventh:
-            test = qualifier_test(ref.qualifier)
-            out.append(NoteRef(ref, text, test, test is not None))
-        else:
-            out.append(NoteRef(ref, text, None, True))
-    return tuple(out)
+    return tuple(note_ref(ref, text) for ref in parse_note(text, codeset).refs)
 
 
 # The note kinds rules read; the others (includes, inclusion terms, ...) only matter to people.

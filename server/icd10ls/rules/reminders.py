@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from .findings import Severity
 from .engine import EncounterContext
 from .facts import CODE_ALSO, USE_ADDITIONAL, CodeFacts
-from .notes import NoteEntry, NoteRef
+from ..codeset.noterefs import CodeRef
+from .notes import NoteEntry, NoteRef, note_ref
 from .registry import ENCOUNTER, rule
 
 _LABELS = {"useAdditionalCode": "Use additional", "codeAlso": "Code also"}
@@ -58,6 +59,50 @@ def reminders_of(facts: CodeFacts, kind: str) -> tuple[Reminder, ...]:
     return tuple(out)
 
 
+# -- as plain records, kept with the code's facts on disk (`facts.to_record`) -------------
+
+
+def to_plain(reminders: tuple[Reminder, ...]) -> tuple:
+    return tuple((_entry_plain(r.entry), tuple(map(_ref_plain, r.refs)), r.categories, r.message)
+                 for r in reminders)
+
+
+def from_plain(plain: tuple) -> tuple[Reminder, ...]:
+    return tuple(Reminder(_entry(entry), tuple(map(_ref, refs)), categories, message)
+                 for entry, refs, categories, message in plain)
+
+
+def _ref_plain(ref: NoteRef) -> tuple:
+    r = ref.ref
+    return r.first, r.last, r.written, r.start, r.end, r.qualifier, r.seventh, ref.text
+
+
+# Records read back name the same notes and references again and again (every code below
+# a category carries its notes): each is made once.
+_made: dict[tuple, object] = {}
+
+
+def _ref(plain: tuple) -> NoteRef:
+    ref = _made.get(plain)
+    if ref is None:
+        *fields, text = plain
+        ref = _made[plain] = note_ref(CodeRef(*fields), text)
+    return ref  # type: ignore[return-value]
+
+
+def _entry_plain(entry: NoteEntry) -> tuple:
+    return (entry.kind, entry.source, entry.source_kind, entry.lead, entry.texts,
+            tuple(map(_ref_plain, entry.refs)), entry.categories)
+
+
+def _entry(plain: tuple) -> NoteEntry:
+    entry = _made.get(plain)
+    if entry is None:
+        kind, source, source_kind, lead, texts, refs, categories = plain
+        entry = _made[plain] = NoteEntry(kind, source, source_kind, lead, texts, tuple(map(_ref, refs)), categories)
+    return entry  # type: ignore[return-value]
+
+
 def _ref_categories(facts: CodeFacts, ref: NoteRef) -> frozenset[str]:
     from .notes import ref_categories
 
@@ -67,10 +112,11 @@ def _ref_categories(facts: CodeFacts, ref: NoteRef) -> frozenset[str]:
 def _remind(ctx: EncounterContext, rule_id: str, attribute: str) -> None:
     items = ctx.items
     categories = ctx.categories
-    done: set[int] = set()
+    done: set[tuple] = set()
     for dx, facts in items:
         for reminder in getattr(facts, attribute):
-            key = id(reminder.entry)  # an inherited note is one object for all the codes below it
+            entry = reminder.entry  # an inherited note is the same for all the codes below it
+            key = (entry.source, entry.kind, entry.lead, entry.texts)
             if key in done:
                 continue
             done.add(key)
