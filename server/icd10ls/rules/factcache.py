@@ -9,7 +9,8 @@ code set, and the next run reads them back instead of working them out again.
 
 A file is keyed by the code set's hash, by every installed code set (a code
 unknown in one year may be valid in another, and messages name the installed
-years) and by the hash of the rules' and the code-set model's sources (what
+years), by the date of CMS's code table where that table decides validity,
+with the version of the tables, and by the hash of the rules' and the code-set model's sources (what
 made the records); one that does not match is never read, and a damaged one is ignored
 and rewritten.
 """
@@ -22,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..codeset.cms import tables_version
 from ..codeset.store import read_blob, write_blob
 from .facts import Knowledge
 
@@ -62,8 +64,11 @@ def cache_path(kb: Knowledge) -> Path | None:
     store, codeset = kb.store, kb.codeset
     if store is None or not codeset.digest:
         return None
-    key = hashlib.sha256(f"{FORMAT}\n{sources_digest()}\n{codeset.digest}\n{_installed(store)}".encode())
-    return store.cache_dir / f"facts-FY{codeset.fiscal_year}-{codeset.digest[:12]}-{key.hexdigest()[:20]}.bin"
+    # Where CMS's table of a date decides validity, the records are that date's.
+    dated = f"{kb.validity.day.isoformat()} {tables_version()}" if kb.validity is not None else ""
+    key = hashlib.sha256(f"{FORMAT}\n{sources_digest()}\n{codeset.digest}\n{_installed(store)}\n{dated}".encode())
+    on = f"-on{kb.validity.day.isoformat()}" if kb.validity is not None else ""
+    return store.cache_dir / f"facts-FY{codeset.fiscal_year}{on}-{codeset.digest[:12]}-{key.hexdigest()[:20]}.bin"
 
 
 def read(path: Path) -> dict[str, tuple]:
