@@ -18,6 +18,7 @@ import threading
 import unicodedata
 from array import array
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -155,26 +156,25 @@ class SearchIndex:
             if node is None or not codeset.children_of(node):
                 continue  # a leaf that needs a 7th character is reached through its codes
             add(node_code, codeset.title_of(node), node, 0)
-        self.codes, self.texts, self.billable = codes, texts, billable
-        self.title_ends, self.title_lengths = title_ends, title_lengths
-        self.postings = postings
-        self.vocabulary = sorted(postings)
+        vocabulary = sorted(postings)
+        # Kept packed, as read back from the cache (`_adopt`): one string and one integer
+        # array each, instead of a hundred thousand small objects to build and hold.
+        self._adopt({"codes": "\n".join(codes), "texts": "\n".join(texts), "billable": bytes(billable),
+                     "title_ends": title_ends.tobytes(), "title_lengths": title_lengths.tobytes(),
+                     "words": "\n".join(vocabulary), **_packed_postings(postings[w] for w in vocabulary)})
 
     # -- the cached form ------------------------------------------------------
     def to_plain(self) -> dict:
         """Strings joined and integer lists packed, so that reading it back is a few C calls."""
-        offsets = array("I", [0])
-        docs = array("i")
-        for word in self.vocabulary:
-            docs.extend(self.postings[word])
-            offsets.append(len(docs))
-        return {"codes": "\n".join(self.codes), "texts": "\n".join(self.texts), "billable": bytes(self.billable),
+        return {"codes": self.codes.joined, "code_starts": self.codes.starts, "texts": self.texts.joined,
+                "text_starts": self.texts.starts, "billable": bytes(self.billable),
                 "title_ends": self.title_ends.tobytes(), "title_lengths": self.title_lengths.tobytes(),
-                "words": "\n".join(self.vocabulary), "offsets": offsets.tobytes(), "docs": docs.tobytes()}
+                "words": "\n".join(self.vocabulary), "offsets": self.postings.offsets.tobytes(),
+                "docs": self.postings.docs.tobytes()}
 
     def _adopt(self, plain: dict) -> None:
-        self.codes = plain["codes"].split("\n")
-        self.texts = plain["texts"].split("\n")
+        self.codes = Lines(plain["codes"], plain.get("code_starts", b""))
+        self.texts = Lines(plain["texts"], plain.get("text_starts", b""))
         self.billable = bytearray(plain["billable"])
         self.title_ends, self.title_lengths = array("I"), array("I")
         self.title_ends.frombytes(plain["title_ends"])
@@ -183,9 +183,10 @@ class SearchIndex:
         offsets, docs = array("I"), array("i")
         offsets.frombytes(plain["offsets"])
         docs.frombytes(plain["docs"])
-        self.postings = {word: docs[offsets[i]:offsets[i + 1]] for i, word in enumerate(self.vocabulary)}
+        self.postings = Postings(self.vocabulary, offsets, docs)
         if not (len(self.codes) == len(self.texts) == len(self.billable) == len(self.title_ends)
-                == len(self.title_lengths)) or len(offsets) != len(self.vocabulary) + 1:
+                == len(self.title_lengths)) or len(offsets) != len(self.vocabulary) + 1 or (
+                offsets and offsets[-1] != len(docs)):
             raise ValueError("inconsistent search index")
 
     def title(self, doc: int) -> str:
@@ -300,6 +301,74 @@ class SearchIndex:
         return self._rank(scored_query, self._scored(scored_query, None), limit)
 
 
+class Lines(Sequence[str]):
+    """Strings without line breaks, kept as one string: item i is the text of line i."""
+
+    __slots__ = ("joined", "_starts")
+
+    def __init__(self, joined: str, starts: bytes = b"") -> None:
+        self.joined = joined
+        self._starts = array("I")
+        if starts:
+            self._starts.frombytes(starts)
+        else:
+            self._starts.append(0)
+            self._starts.extend(m.end() for m in _LINE_BREAK.finditer(joined))
+            self._starts.append(len(joined) + 1)
+        if self._starts[-1] != len(joined) + 1:
+            raise ValueError("lines that do not match their text")
+
+    @property
+    def starts(self) -> bytes:
+        return self._starts.tobytes()
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        starts = self._starts
+        return self.joined[starts[i]:starts[i + 1] - 1]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+
+_LINE_BREAK = re.compile("\n")
+
+
+class Postings(Mapping[str, array]):
+    """Word -> the entries that have it, as slices of one packed array of entry numbers."""
+
+    __slots__ = ("offsets", "docs", "_index")
+
+    def __init__(self, words: list[str], offsets: array, docs: array) -> None:
+        self.offsets, self.docs = offsets, docs
+        self._index = dict(zip(words, range(len(words))))
+
+    def __getitem__(self, word: str) -> array:
+        i = self._index[word]
+        return self.docs[self.offsets[i]:self.offsets[i + 1]]
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._index
+
+    def __iter__(self):
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def _packed_postings(lists) -> dict[str, bytes]:
+    offsets, docs = array("I", [0]), array("i")
+    for entries in lists:
+        docs.extend(entries)
+        offsets.append(len(docs))
+    return {"offsets": offsets.tobytes(), "docs": docs.tobytes()}
+
+
 _indexes: dict[int, SearchIndex] = {}
 _lock = threading.Lock()
 
@@ -317,7 +386,7 @@ def index_for(codeset: CodeSet) -> SearchIndex:
 
 
 _MAGIC = b"ICD10LS-SEARCH\n"
-SEARCH_FORMAT = 1
+SEARCH_FORMAT = 2
 
 
 def _cache_path(codeset: CodeSet) -> Path | None:
