@@ -12,6 +12,7 @@ import functools
 import logging
 import sys
 import threading
+import time
 import traceback
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ log = logging.getLogger("icd10ls")
 
 DEBOUNCE_SECONDS = 0.03
 WARM_UP_DELAY_SECONDS = 1.5
+OTHER_YEARS_DELAY_SECONDS = 2.0
 LOOKUP_COMMAND = "icd10ls.server.lookup"
 SEARCH_COMMAND = "icd10ls.server.search"
 CODESET_COMMAND = "icd10ls.server.codeSetInfo"
@@ -178,13 +180,18 @@ def initialized(ls: Icd10LanguageServer, params: types.InitializedParams) -> Non
 def _warm_up(ls: Icd10LanguageServer) -> None:
     """Get the engine ready off the request path.
 
-    First what the first diagnostics need (the engine and the latest code set),
-    while the editor is still sending the first document; then, once those
-    diagnostics are out (or after a moment of quiet), the other code sets and
-    the search index (read from the cache directory: a word completion right after
-    opening a file waits for it), which would otherwise compete with them."""
+    First what the first diagnostics need (the engine, the latest code set and
+    CMS's code tables), while the editor is still sending the first document; then, once those
+    diagnostics are out (or after a moment of quiet), the search index (read from
+    the cache directory: a word completion right after opening a file waits for
+    it); the other code sets last, after another moment, so that loading them
+    does not hold up the first completions (a file or hover that needs one
+    earlier loads it itself)."""
     try:
         ls.service.store.latest()  # creating the service imports the engine
+        from ..codeset.cms import cms_tables
+
+        cms_tables().problem  # opens CMS's code tables: most dates' validity comes from them
     except Exception as error:  # noqa: BLE001
         log.error("loading the latest code set failed: %s", error)
     ls.first_published.wait(timeout=WARM_UP_DELAY_SECONDS)
@@ -193,6 +200,7 @@ def _warm_up(ls: Icd10LanguageServer) -> None:
         from ..codeset.search import index_for
 
         index_for(store.latest())
+        time.sleep(OTHER_YEARS_DELAY_SECONDS)
         store.codesets()
     except Exception as error:  # noqa: BLE001
         log.error("loading code sets failed: %s", error)
