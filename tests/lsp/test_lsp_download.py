@@ -78,7 +78,11 @@ async def test_validity_only_then_download_then_full_data(client: LanguageClient
     client.message_requests.clear()
     await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="icd10ls.server.downloadYear", arguments=[2027]))
-    await wait_until(lambda: any("FY2027 installed" in m.message for m in client.messages), "the download")
+    # Compiling the year and comparing it with CMS's table takes seconds; more on a busy machine.
+    await wait_until(lambda: any("FY2027 installed" in m.message for m in client.messages), "the download",
+                     timeout=120)
+    assert any("74,719 billable codes; 30 not valid in CMS's code table of 2026-10-01: D69.1, I42.0" in m.message
+               for m in client.messages)
     ends = [r for reports in client.progress_reports.values() for r in reports
             if isinstance(r, types.WorkDoneProgressEnd)]
     assert any(e.message == "FY2027 installed" for e in ends)
