@@ -474,7 +474,7 @@ def test_unknown_key() -> None:
     ]
     assert (
         f.issues[0].message
-        == "unknown key 'foo': the keys are date, setting, sex, age, note and dx"
+        == "unknown key 'foo': the keys are date, setting, sex, age, discharge-status, note, dx and px"
     )
     assert f.issues[1].message == "unknown key 'Gender': did you mean 'sex:'?"
     assert "encounter" in f.issues[3].message

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .codeset.codes import compact, dotted, normalize, pad_for_seventh
 from .codeset.dated import DateValidity
 from .codeset.model import CodeSet
+from .encounter import DISCHARGE_STATUSES
 
 HEADER_HELP = {
     "encounter": "Starts an encounter; an id after the word is optional.",
@@ -25,17 +26,22 @@ HEADER_HELP = {
                "(inpatient) or the first-listed diagnosis (outpatient).",
     "sex": "F, M or U.",
     "age": "Age in whole years, 0-124.",
+    "discharge-status": "Patient discharge status of an inpatient stay, two digits (default 01, home); "
+                        "CMS's code editor and the MS-DRG grouper read it.",
     "note": "Free-text documentation; the rules ignore it.",
     "dx": "A diagnosis code, optionally `poa=Y|N|U|W|1`, then free text. Order matters: the first is the "
           "principal or first-listed diagnosis.",
+    "px": "An ICD-10-PCS procedure code of an inpatient stay (7 characters, e.g. 02703DZ), then free text; "
+          "the first is the principal procedure.",
 }
 HEADER_VALUES = {
     "setting": (("inpatient", "principal diagnosis sequencing"), ("outpatient", "first-listed diagnosis")),
     "sex": (("F", "female"), ("M", "male"), ("U", "unknown")),
+    "discharge-status": tuple((f"{number:02d}", meaning) for number, meaning in DISCHARGE_STATUSES.items()),
 }
 
-_KEY_PREFIX = re.compile(r"^\s*([A-Za-z]*)$")
-_HEADER_VALUE = re.compile(r"^\s*(setting|sex)\s*:\s*(\S*)$", re.IGNORECASE)
+_KEY_PREFIX = re.compile(r"^\s*([A-Za-z][A-Za-z-]*|)$")
+_HEADER_VALUE = re.compile(r"^\s*(setting|sex|discharge-status)\s*:\s*(\S*)$", re.IGNORECASE)
 _DX_VALUE = re.compile(r"^\s*dx\s*:\s*(.*)$", re.IGNORECASE)
 _SINGLE_TOKEN = re.compile(r"^\s*(\S+)$")
 # The start of a code: a letter alone, or a letter and a digit (or two letters and

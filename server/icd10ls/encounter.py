@@ -36,6 +36,7 @@ __all__ = [
     "SyntaxIssue",
     "Header",
     "Diagnosis",
+    "Procedure",
     "AllowComment",
     "Encounter",
     "EncounterFile",
@@ -47,11 +48,15 @@ __all__ = [
     "parse_date",
     "HEADER_KEYS",
     "POA_FLAGS",
+    "DISCHARGE_STATUSES",
+    "DEFAULT_DISCHARGE_STATUS",
+    "procedure_code_of",
     "BLANK",
     "COMMENT",
     "ENCOUNTER",
     "HEADER",
     "DX",
+    "PX",
     "UNKNOWN",
 ]
 
@@ -106,6 +111,19 @@ class Diagnosis:
 
 
 @dataclass(slots=True)
+class Procedure:
+    """An ICD-10-PCS procedure code of an inpatient stay (`px: 02703DZ`)."""
+
+    raw_code: str  # exactly as written
+    code_span: Span
+    code: str | None  # upper case, if shaped like a PCS code (7 characters, no I or O)
+    text: str  # free text after the code, stripped
+    line: int
+    index: int  # 0-based order within its encounter (0 = principal procedure)
+    text_span: Span | None = None
+
+
+@dataclass(slots=True)
 class AllowComment:
     line: int
     rules: tuple[str, ...]  # lower-case rule ids, in the order written
@@ -123,6 +141,7 @@ class Encounter:
     implicit: bool
     headers: dict[str, Header]  # first occurrence of each key
     diagnoses: list[Diagnosis]
+    procedures: list[Procedure] = field(default_factory=list)  # `px:` lines, in order
 
     def _value(self, key: str) -> object:
         header = self.headers.get(key)
@@ -152,6 +171,11 @@ class Encounter:
         return self._value("age")  # type: ignore[return-value]
 
     @property
+    def discharge_status(self) -> int:
+        """The patient discharge status (01 home when not given or unreadable)."""
+        return self._value("discharge-status") or DEFAULT_DISCHARGE_STATUS  # type: ignore[return-value]
+
+    @property
     def note(self) -> str | None:
         return self._value("note")  # type: ignore[return-value]
 
@@ -167,6 +191,7 @@ COMMENT = "comment"
 ENCOUNTER = "encounter"
 HEADER = "header"
 DX = "dx"
+PX = "px"  # an ICD-10-PCS procedure line
 UNKNOWN = "unknown"  # unknown key or unrecognized line
 
 
@@ -182,6 +207,7 @@ class ParsedLine:
     allow: AllowComment | None = None
     header: Header | None = None  # kind == HEADER
     diagnosis: Diagnosis | None = None  # kind == DX, unless 'dx:' has no code at all
+    procedure: Procedure | None = None  # kind == PX, unless 'px:' has no code at all
     key_span: Span | None = None  # the key of a 'key:' line (also 'dx' and unknown keys)
     encounter_id: str | None = None  # kind == ENCOUNTER
     encounter_id_span: Span | None = None
@@ -244,11 +270,52 @@ def _dx_line(dx: Diagnosis) -> int:
 
 # --------------------------------------------------------------------------- vocabulary
 
-HEADER_KEYS = ("date", "setting", "sex", "age", "note")
+HEADER_KEYS = ("date", "setting", "sex", "age", "discharge-status", "note")
 POA_FLAGS = frozenset({"Y", "N", "U", "W", "1"})
 SETTINGS = frozenset({"inpatient", "outpatient"})
 SEXES = frozenset({"F", "M", "U"})
 MAX_AGE = 124
+DEFAULT_DISCHARGE_STATUS = 1
+# The patient discharge status codes CMS's code editor accepts on an inpatient claim
+# (UB-04 form locator 17), with what each means.
+DISCHARGE_STATUSES = {
+    1: "discharged to home or self care",
+    2: "transferred to a short-term general hospital",
+    3: "transferred to a skilled nursing facility",
+    4: "transferred to an intermediate care facility",
+    5: "transferred to a designated cancer center or children's hospital",
+    6: "discharged to home under a home health organization",
+    7: "left against medical advice",
+    20: "expired",
+    21: "discharged to court or law enforcement",
+    30: "still a patient",
+    43: "transferred to a federal health care facility",
+    50: "discharged to hospice, home",
+    51: "discharged to hospice, medical facility",
+    61: "transferred to a swing bed",
+    62: "transferred to an inpatient rehabilitation facility or unit",
+    63: "transferred to a long-term care hospital",
+    64: "transferred to a nursing facility certified under Medicaid only",
+    65: "transferred to a psychiatric hospital or unit",
+    66: "transferred to a critical access hospital",
+    69: "transferred to a designated disaster alternative care site",
+    70: "transferred to another type of health care institution",
+    81: "home or self care, with a planned acute care readmission",
+    82: "short-term general hospital, with a planned acute care readmission",
+    83: "skilled nursing facility, with a planned acute care readmission",
+    84: "intermediate care facility, with a planned acute care readmission",
+    85: "cancer center or children's hospital, with a planned acute care readmission",
+    86: "home health, with a planned acute care readmission",
+    87: "court or law enforcement, with a planned acute care readmission",
+    88: "federal health care facility, with a planned acute care readmission",
+    89: "swing bed, with a planned acute care readmission",
+    90: "rehabilitation facility or unit, with a planned acute care readmission",
+    91: "long-term care hospital, with a planned acute care readmission",
+    92: "Medicaid-only nursing facility, with a planned acute care readmission",
+    93: "psychiatric hospital or unit, with a planned acute care readmission",
+    94: "critical access hospital, with a planned acute care readmission",
+    95: "other institution, with a planned acute care readmission",
+}
 
 # Identifiers of SyntaxIssue.kind.
 ISSUE_KINDS = (
@@ -257,7 +324,8 @@ ISSUE_KINDS = (
     "unknown-key",  # 'foo: ...'
     "header-after-dx",  # a header below the first dx of its encounter
     "duplicate-header",  # the same header twice in one encounter
-    "missing-code",  # 'dx:' with nothing after it
+    "missing-code",  # 'dx:' or 'px:' with nothing after it
+    "not-a-procedure",  # 'px: XYZ' where XYZ is not shaped like an ICD-10-PCS code
     "not-a-code",  # 'dx: XYZ' where XYZ is not shaped like a code
     "bad-poa",  # 'poa=Q', 'poa=' or a poa flag that is not right after the code
     "unrecognized-line",  # anything else
@@ -288,6 +356,13 @@ _KEY_HINTS = {
     "icd10": "dx",
     "pdx": "dx",
     "id": "encounter",
+    "procedure": "px",
+    "proc": "px",
+    "pcs": "px",
+    "disposition": "discharge-status",
+    "status": "discharge-status",
+    "discharge_status": "discharge-status",
+    "dischargestatus": "discharge-status",
 }
 
 # --------------------------------------------------------------------------- patterns
@@ -304,6 +379,9 @@ _RULE_ID = re.compile(r"[a-z0-9-]+", re.IGNORECASE)
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _AGE = re.compile(r"[0-9]{1,3}")
+_DISCHARGE_STATUS = re.compile(r"[0-9]{2}")
+# ICD-10-PCS: seven characters, digits and letters other than I and O.
+_PCS_CODE = re.compile(r"[0-9A-HJ-NP-Z]{7}")
 
 # The common, well-formed lines, matched in one go (content only, the comment
 # excluded by `endpos`):
@@ -318,7 +396,7 @@ _AGE = re.compile(r"[0-9]{1,3}")
 # the lines taken here (a property test checks it).
 _FAST = re.compile(
     r"\s*(?:"
-    r"((?i:date|setting|sex|age|note))\s*:\s*(\S(?:.*\S)?)?"
+    r"((?i:date|setting|sex|age|discharge-status|note))\s*:\s*(\S(?:.*\S)?)?"
     r"|((?i:encounter))(?:\s*:)?\s*(?:(?<=[\s:])(\S+))?"
     r"|(?:[dD][xX]\s*:\s*)?(\S+)"
     r"(?:\s+([pP][oO][aA]\s*=[YNUWynuw1]))?"
@@ -424,6 +502,11 @@ def _read_value(key: str, raw: str) -> tuple[object, str | None]:
         if upper in SEXES and raw.isascii():
             return upper, None
         return None, f"'sex' must be F, M or U, not {_show(raw)}"
+    if key == "discharge-status":
+        if _DISCHARGE_STATUS.fullmatch(raw) is not None and int(raw) in DISCHARGE_STATUSES:
+            return int(raw), None
+        return None, (f"'discharge-status' must be a patient discharge status code of two digits"
+                      f" such as 01 (home) or 20 (expired), not {_show(raw)}")
     # age
     if _AGE.fullmatch(raw) is not None:
         age = int(raw)
@@ -437,7 +520,14 @@ _EXAMPLES = {
     "setting": "setting: outpatient",
     "sex": "sex: F",
     "age": "age: 67",
+    "discharge-status": "discharge-status: 01",
 }
+
+
+def procedure_code_of(token: str) -> str | None:
+    """The token upper-cased if it is shaped like an ICD-10-PCS code (`02703DZ`), else None."""
+    upper = token.upper()
+    return upper if token.isascii() and _PCS_CODE.fullmatch(upper) is not None else None
 
 # --------------------------------------------------------------------------- one line
 
@@ -536,6 +626,11 @@ def _parse_content(
             return ParsedLine(
                 ln, DX, start, end, comment, allow, diagnosis=dx, key_span=key_span, issues=issues
             )
+        if key == "px":
+            px = _parse_px_value(content, ln, key_span, value_start, end, issues)
+            return ParsedLine(
+                ln, PX, start, end, comment, allow, procedure=px, key_span=key_span, issues=issues
+            )
         if key in HEADER_KEYS:
             header = _parse_header(
                 content, ln, key, key_span, key_match.end(), value_start, end, issues
@@ -577,12 +672,13 @@ def _unknown_key_message(key_word: str) -> str:
         )
     if hint is not None:
         return f"unknown key {_show(key_word)}: did you mean '{hint}:'?"
-    return f"unknown key {_show(key_word)}: the keys are date, setting, sex, age, note and dx"
+    return (f"unknown key {_show(key_word)}: the keys are date, setting, sex, age,"
+            " discharge-status, note, dx and px")
 
 
 def _unrecognized_message(first: str) -> str:
     lowered = first.lower()
-    for key in (*HEADER_KEYS, "dx"):
+    for key in (*HEADER_KEYS, "dx", "px"):
         if lowered == key:
             return f"missing ':' after '{first}' (write '{key}: ...')"
     if first.isascii() and CODE_TOKEN.match(first) is not None:
@@ -692,6 +788,40 @@ def _parse_dx_value(
             )
         )
     return _parse_dx_rest(content, ln, raw, value_start, token.end(), end, code, issues)
+
+
+def _parse_px_value(
+    content: str,
+    ln: int,
+    key_span: Span,
+    value_start: int,
+    end: int,
+    issues: list[SyntaxIssue],
+) -> Procedure | None:
+    """The part after 'px:': an ICD-10-PCS code, then free text."""
+    if value_start >= end:
+        issues.append(
+            SyntaxIssue(key_span, "'px:' has no code (e.g. 'px: 02703DZ')", "missing-code")
+        )
+        return None
+    token = _TOKEN.match(content, value_start, end)
+    assert token is not None
+    raw = token.group()
+    code_span = _span(ln, value_start, token.end())
+    code = procedure_code_of(raw)
+    if code is None:
+        issues.append(
+            SyntaxIssue(
+                code_span,
+                f"{_show(raw)} is not an ICD-10-PCS code: a procedure code has 7 characters,"
+                " digits and letters other than I and O (e.g. 02703DZ)",
+                "not-a-procedure",
+            )
+        )
+    pos = _BLANKS.match(content, token.end(), end).end()
+    if pos >= end:
+        return Procedure(raw, code_span, code, "", ln, 0)
+    return Procedure(raw, code_span, code, content[pos:end], ln, 0, _span(ln, pos, end))
 
 
 def _parse_dx_rest(
@@ -962,6 +1092,9 @@ def _parse(text: str, fast: bool) -> EncounterFile:
             elif kind == HEADER:
                 assert p.header is not None
                 _place_header(current, p.header, first_dx_line, issues)
+            elif kind == PX and p.procedure is not None:
+                p.procedure.index = len(current.procedures)
+                current.procedures.append(p.procedure)
         if p.issues:
             issues.extend(p.issues)
 

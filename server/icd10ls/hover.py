@@ -17,7 +17,7 @@ from .completion import HEADER_HELP
 from .codeset.describe import describe, to_markdown
 from .encounter import EncounterFile, Span
 
-_KEY = re.compile(r"^\s*(encounter|date|setting|sex|age|note|dx)\b", re.IGNORECASE)
+_KEY = re.compile(r"^\s*(encounter|date|setting|sex|age|discharge-status|note|dx|px)(?![\w-])", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -223,3 +223,24 @@ describe('TextMate grammar: rule ids', () => {
     assert.ok(fs.existsSync(GRAMMAR_PATH));
   });
 });
+
+describe('TextMate grammar: inpatient.enc', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await Fixture.load('inpatient.enc');
+  });
+
+  it('scopes the discharge status and marks a malformed one', () => {
+    f.expect('discharge-status: 01', 'discharge-status', `support.type.property-name.discharge-status${SUFFIX}`);
+    f.expect('discharge-status: 01', '01', `constant.numeric.integer.discharge-status${SUFFIX}`);
+    f.expect('discharge-status: 1x', '1x', `invalid.illegal.value.discharge-status${SUFFIX}`);
+  });
+
+  it('scopes px lines: key and procedure code; a malformed code is marked', () => {
+    const line = 'px: 02703DZ dilation of coronary artery';
+    f.expect(line, 'px', `support.type.property-name.px${SUFFIX}`);
+    f.expect(line, '02703DZ', `constant.other.procedure-code${SUFFIX}`);
+    f.expectNot(line, ' dilation of coronary artery', 'constant.other.procedure-code');
+    f.expect('px: 0270IXX', '0270IXX', `invalid.illegal.procedure-code${SUFFIX}`);
+  });
+});
