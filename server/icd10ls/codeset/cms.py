@@ -104,6 +104,7 @@ class CmsTables:
         self._converter: Any = None
         self._coverage: Coverage | None = None
         self._valid: dict[date, dict[str, bool]] = {}  # answers by table, then by code
+        self._valid_procedures: dict[date, dict[str, bool]] = {}  # the same for ICD-10-PCS codes
 
     # -- opening -------------------------------------------------------------
     def _open(self) -> bool:
@@ -154,33 +155,48 @@ class CmsTables:
         return {"discharge_date": _yyyymmdd(day), "age": age, "sex": sex, "discharge_status": 1,
                 "pdx": {"code": codes[0]}, "sdx": [{"code": c} for c in codes[1:]], "procedures": []}
 
-    def _invalid_count(self, codes: list[str], day: date) -> int:
-        result = self._editor.edit(self._claim(codes, day))
+    @classmethod
+    def _procedure_claim(cls, codes: list[str], day: date) -> dict[str, Any]:
+        """A claim whose only possibly invalid codes are the procedures (I10 is valid on every date)."""
+        claim = cls._claim(["I10"], day)
+        claim["procedures"] = [{"code": c} for c in codes]
+        return claim
+
+    def _invalid_count(self, codes: list[str], day: date, procedures: bool = False) -> int:
+        claim = self._procedure_claim(codes, day) if procedures else self._claim(codes, day)
+        result = self._editor.edit(claim)
         return sum(edit["count"] for edit in result["edits"] if edit["name"] == "INVALID_CODE")
 
-    def _probe(self, codes: list[str], day: date, answers: dict[str, bool]) -> None:
+    def _probe(self, codes: list[str], day: date, answers: dict[str, bool], procedures: bool = False) -> None:
         """Split a batch until each part is all valid or all invalid."""
-        invalid = self._invalid_count(codes, day)
+        invalid = self._invalid_count(codes, day, procedures)
         if invalid == 0 or invalid == len(codes):
             for code in codes:
                 answers[code] = invalid == 0
             return
         middle = len(codes) // 2
-        self._probe(codes[:middle], day, answers)
-        self._probe(codes[middle:], day, answers)
+        self._probe(codes[:middle], day, answers, procedures)
+        self._probe(codes[middle:], day, answers, procedures)
 
     def validity(self, codes: Iterable[str], day: date) -> dict[str, bool] | None:
         """Whether each diagnosis code (compact, upper case) is valid on a day; None when not known."""
+        return self._validity(codes, day, False)
+
+    def procedure_validity(self, codes: Iterable[str], day: date) -> dict[str, bool] | None:
+        """Whether each ICD-10-PCS code (7 characters, upper case) is valid on a day; None when not known."""
+        return self._validity(codes, day, True)
+
+    def _validity(self, codes: Iterable[str], day: date, procedures: bool) -> dict[str, bool] | None:
         table_day = self.table_day(day)
         if table_day is None:
             return None
         answers: dict[str, bool] = {}
         unknown = []
-        remembered = self._valid.setdefault(table_day, {})
+        remembered = (self._valid_procedures if procedures else self._valid).setdefault(table_day, {})
         for code in dict.fromkeys(codes):
             known = remembered.get(code)
             if known is None:
-                if code.isalnum() and 3 <= len(code) <= 7:
+                if code.isalnum() and (len(code) == 7 if procedures else 3 <= len(code) <= 7):
                     unknown.append(code)
                 else:
                     answers[code] = False
@@ -188,7 +204,7 @@ class CmsTables:
                 answers[code] = known
         for start in range(0, len(unknown), _BATCH):
             found: dict[str, bool] = {}
-            self._probe(unknown[start:start + _BATCH], table_day, found)
+            self._probe(unknown[start:start + _BATCH], table_day, found, procedures)
             remembered.update(found)
             answers.update(found)
         return answers
@@ -209,6 +225,7 @@ class CmsTables:
     def forget(self) -> None:
         """Drop remembered answers (they are a cache; tests and long sessions may call this)."""
         self._valid.clear()
+        self._valid_procedures.clear()
 
     # -- conversion, edits, grouping -------------------------------------------
     def converted(self, code: str, from_year: int, to_year: int) -> str | None:
