@@ -332,6 +332,9 @@ def build_parser(include_check: bool = True) -> argparse.ArgumentParser:
         from . import check as check_command
 
         check_command.register(sub)
+        from . import drg as drg_command
+
+        drg_command.register(sub)
     return parser
 
 

@@ -1,0 +1,99 @@
+"""`icd10ls drg FILE...`: the MS-DRG of each inpatient encounter, as text or JSON lines.
+
+Each inpatient encounter is grouped with the MS-DRG grouper in force on its
+discharge date (through `inpatient.drg`); outpatient encounters are not
+grouped, which is said once.  Exit status: 0, or 2 when a file cannot be read
+or CMS's grouper is unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+from ..codeset.cms import cms_tables
+from ..encounter import parse
+from ..inpatient.claims import claim_of, table_note
+from ..inpatient.drg import Grouper
+from ..settings import find_config, load_toml
+from .check import _collect
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("drg", help="the MS-DRG of each inpatient encounter")
+    parser.add_argument("paths", nargs="+", metavar="FILE", help="encounter files or directories ('-': stdin)")
+    parser.add_argument("--format", choices=["text", "json"], default="text",
+                        help="text: one line per encounter; json: one JSON object per line")
+    parser.set_defaults(handler=handle)
+    return parser
+
+
+def handle(args: argparse.Namespace, store=None) -> int:
+    return run(args.paths, args.format, sys.stdout, sys.stderr)
+
+
+def run(paths: list[str], output: str, out: TextIO, err: TextIO) -> int:
+    tables = cms_tables()
+    if tables.problem is not None:
+        print(f"icd10ls drg: {tables.problem}", file=err)
+        return EXIT_USAGE
+    grouper = Grouper(tables)
+    status = EXIT_OK
+    outpatient = 0
+    for document, problem in _collect(paths):
+        if problem is not None:
+            print(f"icd10ls: {problem}", file=err)
+            status = EXIT_USAGE
+            continue
+        default_setting = _default_setting(document.path)
+        for encounter in parse(document.text).encounters:
+            if (encounter.setting or default_setting) != "inpatient":
+                outpatient += 1
+                continue
+            claim = claim_of(encounter, tables)
+            grouping = grouper.group(claim) if claim is not None else None
+            record = {"path": document.display, "encounter": encounter.id, "line": encounter.start_line + 1,
+                      "version": grouping.version_label if grouping else None,
+                      "drg": grouping.drg if grouping and grouping.grouped else None,
+                      "mdc": grouping.mdc if grouping and grouping.grouped else None,
+                      "title": grouping.title if grouping and grouping.grouped else None,
+                      "codes": [{"code": c.code, "severity": c.severity} for c in grouping.secondary]
+                      if grouping else []}
+            if grouping is None or not grouping.grouped:
+                record["note"] = _why_not(encounter, claim, grouping)
+            out.write(json.dumps(record) + "\n" if output == "json" else _text(record, grouping) + "\n")
+    if outpatient:
+        print(f"icd10ls drg: {outpatient} outpatient encounter{'s' if outpatient != 1 else ''} not grouped "
+              "(an MS-DRG is for inpatient stays)", file=err)
+    return status
+
+
+def _default_setting(path) -> str:
+    config = find_config(path) if path is not None else None
+    if config is None:
+        return "outpatient"
+    settings, _problems = load_toml(config)
+    return settings.default_setting
+
+
+def _why_not(encounter, claim, grouping) -> str:
+    if grouping is not None:
+        return f"not grouped: {grouping.return_code.replace('_', ' ').lower()}"
+    if claim is None:
+        day = encounter.date
+        return (table_note(day) if day is not None else None) or "not covered by CMS's tables"
+    if not claim.pdx:
+        return "no principal diagnosis"
+    return "no MS-DRG grouper for this discharge date (the first is v40.0, from 2022-10-01)"
+
+
+def _text(record: dict, grouping) -> str:
+    where = f"{record['path']}:{record['line']}: {record['encounter'] or 'encounter'}"
+    if grouping is None or not grouping.grouped:
+        return f"{where}: {record['note']}"
+    codes = ", ".join(f"{c['code']} {c['severity']}" for c in record["codes"] if c["severity"] != "none")
+    return f"{where}: {grouping.headline()}" + (f" · {codes}" if codes else "")
