@@ -60,6 +60,7 @@ describe('package.json settings', () => {
       'icd10ls.completion.limit',
       'icd10ls.defaultSetting',
       'icd10ls.inlayHints.enabled',
+      'icd10ls.inlayHints.severity',
       'icd10ls.interpreter',
       'icd10ls.rules',
       'icd10ls.serverCommand',

@@ -15,7 +15,7 @@ describe('toServerSettings', () => {
       rules: {},
       defaultSetting: 'outpatient',
       codeSetYear: null,
-      inlayHints: { enabled: true },
+      inlayHints: { enabled: true, severity: true },
       completion: { limit: 50 },
     });
     assert.deepEqual(settings, defaultServerSettings());
@@ -30,7 +30,7 @@ describe('toServerSettings', () => {
         rules: { excludes1: 'error', 'unspecified-code': 'off', laterality: 'Hint' },
         defaultSetting: 'inpatient',
         codeSetYear: 2025,
-        inlayHints: { enabled: false },
+        inlayHints: { enabled: false, severity: true },
         completion: { limit: 120 },
         trace: { server: 'verbose' },
       }),
@@ -39,7 +39,7 @@ describe('toServerSettings', () => {
       rules: { excludes1: 'error', 'unspecified-code': 'off', laterality: 'hint' },
       defaultSetting: 'inpatient',
       codeSetYear: 2025,
-      inlayHints: { enabled: false },
+      inlayHints: { enabled: false, severity: true },
       completion: { limit: 120 },
     });
     assert.deepEqual(problems, []);
@@ -77,7 +77,7 @@ describe('toServerSettings', () => {
       rules: {},
       defaultSetting: 'outpatient',
       codeSetYear: null,
-      inlayHints: { enabled: true },
+      inlayHints: { enabled: true, severity: true },
       completion: { limit: 500 },
     });
     assert.equal(problems.length, 5);

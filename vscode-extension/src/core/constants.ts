@@ -46,6 +46,13 @@ export const RULE_IDS = [
   'unspecified-code',
   'code-set',
   'non-canonical',
+  'age-conflict',
+  'sex-conflict',
+  'unacceptable-principal',
+  'questionable-admission',
+  'invalid-procedure',
+  'cms-coverage',
+  'poa',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

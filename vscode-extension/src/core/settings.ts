@@ -22,7 +22,7 @@ export interface ServerSettings {
   rules: Record<string, RuleSeverity>;
   defaultSetting: CareSetting;
   codeSetYear: number | null;
-  inlayHints: { enabled: boolean };
+  inlayHints: { enabled: boolean; severity: boolean };
   completion: { limit: number };
 }
 
@@ -43,7 +43,7 @@ export function defaultServerSettings(): ServerSettings {
     rules: {},
     defaultSetting: 'outpatient',
     codeSetYear: null,
-    inlayHints: { enabled: true },
+    inlayHints: { enabled: true, severity: true },
     completion: { limit: DEFAULT_COMPLETION_LIMIT },
   };
 }
@@ -145,7 +145,10 @@ export function toServerSettings(config: ConfigReader): MappedSettings {
     rules: mapRules(config.get('rules'), problems),
     defaultSetting: mapDefaultSetting(config.get('defaultSetting'), problems),
     codeSetYear: mapCodeSetYear(config.get('codeSetYear'), problems),
-    inlayHints: { enabled: mapBoolean('inlayHints.enabled', config.get('inlayHints.enabled'), true, problems) },
+    inlayHints: {
+      enabled: mapBoolean('inlayHints.enabled', config.get('inlayHints.enabled'), true, problems),
+      severity: mapBoolean('inlayHints.severity', config.get('inlayHints.severity'), true, problems),
+    },
     completion: { limit: mapLimit(config.get('completion.limit'), problems) },
   };
   return { settings, problems };
