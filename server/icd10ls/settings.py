@@ -13,6 +13,7 @@ server to show.
     default-setting = "inpatient"   # or "outpatient" (the default)
     year = 2026                     # force one fiscal year's code set
     inlay-hints = true
+    severity-hints = true           # inpatient: MCC/CC badges after the codes
     completion-limit = 50
 
     [rules]
@@ -72,6 +73,7 @@ class Settings:
     default_setting: str = "outpatient"
     year: int | None = None
     inlay_hints: bool = True
+    severity_hints: bool = True  # inpatient: a CC/MCC badge after each secondary diagnosis
     completion_limit: int = 50
     # Which fields were given explicitly (by a file or a mapping): `merge` takes
     # only those from an override, so a default never undoes a chosen value.
@@ -107,7 +109,11 @@ class Settings:
                 name, reader, inner = _CLIENT_KEYS[key]
                 where = key
                 if inner is not None and isinstance(value, Mapping):  # {"enabled": false}, {"limit": 20}
-                    _check_keys(value, (inner,), key, problems)
+                    extra = _CLIENT_INNER_KEYS.get(key, {})
+                    _check_keys(value, (inner, *extra), key, problems)
+                    for extra_key, (extra_name, extra_reader) in extra.items():
+                        if extra_key in value:
+                            _put(values, extra_name, extra_reader(value[extra_key], f"{key}.{extra_key}", problems))
                     if inner not in value:
                         continue
                     value, where = value[inner], f"{key}.{inner}"
@@ -196,12 +202,16 @@ def _read_limit(value: Any, where: str, problems: list[str]) -> int | None:
     return None
 
 
+# More keys of the editor's objects, beside the one `_CLIENT_KEYS` names: {"severity": true}.
+_CLIENT_INNER_KEYS: dict[str, dict[str, tuple[str, Any]]] = {}
+
 _CLIENT_KEYS.update({
     "defaultSetting": ("default_setting", _read_setting, None),
     "codeSetYear": ("year", _read_year, None),
     "inlayHints": ("inlay_hints", _read_bool, "enabled"),
     "completion": ("completion_limit", _read_limit, "limit"),
 })
+_CLIENT_INNER_KEYS["inlayHints"] = {"severity": ("severity_hints", _read_bool)}
 
 # -- icd10ls.toml ----------------------------------------------------------------
 
@@ -209,6 +219,7 @@ _TOML_KEYS = {
     "default-setting": ("default_setting", _read_setting),
     "year": ("year", _read_year),
     "inlay-hints": ("inlay_hints", _read_bool),
+    "severity-hints": ("severity_hints", _read_bool),
     "completion-limit": ("completion_limit", _read_limit),
 }
 

@@ -98,7 +98,7 @@ describe('selectSection', () => {
     assert.deepEqual(selectSection(settings, 'icd10ls'), settings);
   });
   it('answers sub-sections with parts of it', () => {
-    assert.deepEqual(selectSection(settings, 'icd10ls.inlayHints'), { enabled: true });
+    assert.deepEqual(selectSection(settings, 'icd10ls.inlayHints'), { enabled: true, severity: true });
     assert.equal(selectSection(settings, 'icd10ls.inlayHints.enabled'), true);
     assert.equal(selectSection(settings, 'icd10ls.codeSetYear'), 2026);
     assert.equal(selectSection(settings, 'icd10ls.rules.syntax'), 'warning');

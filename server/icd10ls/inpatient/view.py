@@ -76,3 +76,70 @@ def encounter_views(file: EncounterFile, default_setting: str, editor: ClaimEdit
 
 def discharge_day(view: EncounterView) -> date | None:
     return view.encounter.date
+
+
+# -- what the editor shows ------------------------------------------------------------
+
+_SEVERITY_TEXT = {
+    "MCC": "MCC: a major complication or comorbidity for the MS-DRG",
+    "CC": "CC: a complication or comorbidity for the MS-DRG",
+    "none": "neither CC nor MCC for the MS-DRG",
+}
+
+
+def severity_of(view: EncounterView, dx) -> tuple[str, str] | None:
+    """(badge, sentence) for a secondary diagnosis of an inpatient encounter, when grouped."""
+    grouping = view.grouping
+    if grouping is None or dx.index == 0 or dx.code is None:
+        return None
+    coded = [d for d in view.encounter.diagnoses[1:] if d.code is not None]
+    if view.encounter.diagnoses[0].code is None or dx not in coded:
+        return None
+    severity = grouping.secondary[coded.index(dx)]
+    if severity.severity == "excluded":
+        return (f"{severity.level} excl.",
+                f"{severity.level} excluded with principal {grouping.principal} (CMS's CC exclusion list): "
+                "it does not raise this MS-DRG")
+    return severity.severity if severity.severity != "none" else "", _SEVERITY_TEXT[severity.severity]
+
+
+def lens_title(view: EncounterView) -> str | None:
+    """The code lens above an inpatient encounter."""
+    if not view.inpatient:
+        return None
+    grouping = view.grouping
+    if grouping is not None:
+        return grouping.headline()
+    if view.claim is None:
+        return f"MS-DRG not available: {view.note}" if view.note else None
+    if not view.claim.pdx:
+        return "MS-DRG: no principal diagnosis"
+    return "MS-DRG: no grouper for this discharge date (v40.0 is the first, from 2022-10-01)"
+
+
+def drg_markdown(view: EncounterView) -> str | None:
+    """Hover text of an inpatient encounter: its MS-DRG, the codes that made it CC/MCC, blocking edits."""
+    title = lens_title(view)
+    if title is None:
+        return None
+    lines = [f"**{title}**", ""]
+    grouping = view.grouping
+    if grouping is not None:
+        if grouping.mdc_title:
+            lines.append(f"MDC {grouping.mdc:02d}: {grouping.mdc_title}" if grouping.mdc is not None
+                         else grouping.mdc_title)
+        raising = [s for s in grouping.secondary if s.severity in ("MCC", "CC")]
+        excluded = [s for s in grouping.secondary if s.severity == "excluded"]
+        if raising:
+            lines.append("CC/MCC: " + ", ".join(f"`{s.code}` {s.severity}" for s in raising))
+        else:
+            lines.append("No secondary diagnosis is a CC or MCC.")
+        if excluded:
+            lines.append(f"Excluded with principal `{grouping.principal}`: "
+                         + ", ".join(f"`{s.code}` ({s.level})" for s in excluded))
+        if view.encounter.age is None:
+            lines.append("_No `age:` given: grouped as an adult (age 65)._")
+    edits = view.edits.edit_names if view.edits is not None else []
+    if edits:
+        lines.append("CMS code editor edits: " + ", ".join(e.replace("_", " ").lower() for e in edits))
+    return "\n\n".join(line for line in lines if line is not None).replace("\n\n\n\n", "\n\n")

@@ -21,7 +21,7 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..settings import Settings
-from . import FIX_ALL_KIND
+from . import DRG_COMMAND, FIX_ALL_KIND
 from .documents import adopt
 
 if TYPE_CHECKING:
@@ -330,6 +330,13 @@ def inlay_hint(ls: Icd10LanguageServer, params: types.InlayHintParams):
     return ls.service.inlay_hints(state, params.range) if state else []
 
 
+@server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+@safe(list)
+def code_lens(ls: Icd10LanguageServer, params: types.CodeLensParams):
+    state = ls.state(params.text_document.uri)
+    return ls.service.code_lenses(state) if state else []
+
+
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
 @safe(list)
 def document_symbol(ls: Icd10LanguageServer, params: types.DocumentSymbolParams):
@@ -377,6 +384,17 @@ def search_command(ls: Icd10LanguageServer, *args):
 
     hits = index_for(_codeset_for_uri(ls, uri)).search(text[:500], max(1, min(limit, 500)))
     return [{"code": h.code, "title": h.title, "billable": h.billable} for h in hits]
+
+
+@server.command(DRG_COMMAND)
+@safe(lambda: {"found": False, "markdown": "The MS-DRG could not be worked out; see the icd10ls output."})
+def drg_command(ls: Icd10LanguageServer, *args):
+    uri = args[0] if args else None
+    line = args[1] if len(args) > 1 and isinstance(args[1], int) else 0
+    state = ls.state(uri) if isinstance(uri, str) else None
+    if state is None:
+        return {"found": False, "markdown": "No such document."}
+    return ls.service.drg_details(state, line)
 
 
 @server.command(CODESET_COMMAND)

@@ -22,9 +22,10 @@ from ..encounter import EncounterFile, Span, parse
 from ..rules.findings import Finding, Fix, Severity, TextEdit
 from ..hover import describe_code, hover
 from ..rules.engine import state_for
+from ..inpatient.view import drg_markdown, encounter_views, lens_title, severity_of
 from ..settings import Settings, find_config, load_toml, merge
 from ..codeset.store import DataStore, Selection
-from . import FIX_ALL_KIND
+from . import DRG_COMMAND, FIX_ALL_KIND
 from .convert import position_to_engine, span_to_range
 
 SOURCE = "icd10ls"
@@ -158,12 +159,51 @@ class LanguageService:
         line, character = position_to_engine(state.lines, position)
         found = hover(state.file, line, character, lambda ln: self.codeset_for_line(state, ln), self.others(),
                       _suggest)
-        if found is None:
+        markdown = found.markdown if found is not None else None
+        view = self._view_at(state, line)
+        if view is not None and view.inpatient:
+            if line == view.encounter.start_line:
+                drg = drg_markdown(view)
+                if drg is not None:
+                    markdown = drg if markdown is None else f"{drg}\n\n---\n\n{markdown}"
+            dx = state.file.diagnosis_at(line, character)
+            severity = severity_of(view, dx) if dx is not None and found is not None else None
+            if severity is not None and markdown is not None:
+                markdown += f"\n\n**{severity[0] or 'No CC/MCC'}** in this stay: {severity[1]}"
+        if markdown is None:
             return None
+        span = found.span if found is not None else Span(line, 0, len(state.lines[line]))
         return types.Hover(
-            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=found.markdown),
-            range=span_to_range(state.lines, found.span),
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown),
+            range=span_to_range(state.lines, span),
         )
+
+    def _views(self, state: DocumentState):
+        return encounter_views(state.file, state.settings.default_setting)
+
+    def _view_at(self, state: DocumentState, line: int):
+        encounter = state.file.encounter_at(line)
+        if encounter is None:
+            return None
+        return next((v for v in self._views(state) if v.encounter is encounter), None)
+
+    # -- code lenses: the MS-DRG above each inpatient encounter ---------------------------
+    def code_lenses(self, state: DocumentState) -> list[types.CodeLens]:
+        lenses = []
+        for view in self._views(state):
+            title = lens_title(view)
+            if title is None:
+                continue
+            line = view.encounter.start_line
+            lenses.append(types.CodeLens(
+                range=self._lines_range(state, line, line),
+                command=types.Command(title=title, command=DRG_COMMAND, arguments=[state.uri, line])))
+        return lenses
+
+    def drg_details(self, state: DocumentState, line: int) -> dict:
+        view = self._view_at(state, line)
+        markdown = drg_markdown(view) if view is not None else None
+        return {"found": markdown is not None, "markdown": markdown or "No inpatient encounter here."}
 
     # -- completion ----------------------------------------------------------------
     def completion(self, state: DocumentState, position: types.Position) -> types.CompletionList:
@@ -270,7 +310,7 @@ class LanguageService:
     def inlay_hints(self, state: DocumentState, range_: types.Range) -> list[types.InlayHint]:
         if not state.settings.inlay_hints:
             return []
-        hints = []
+        hints = self._severity_hints(state, range_) if state.settings.severity_hints else []
         for encounter in state.file.encounters:
             if encounter.end_line < range_.start.line or encounter.start_line > range_.end.line:
                 continue
@@ -286,6 +326,24 @@ class LanguageService:
                 position = span_to_range(state.lines, dx.code_span).end
                 hints.append(types.InlayHint(position=position, label=_shorten(info.title), padding_left=True,
                                              tooltip=f"{info.code} — {info.title} ({codeset.label})"))
+        return hints
+
+    def _severity_hints(self, state: DocumentState, range_: types.Range) -> list[types.InlayHint]:
+        """A CC/MCC badge after each secondary diagnosis of an inpatient encounter."""
+        hints = []
+        for view in self._views(state):
+            encounter = view.encounter
+            if not view.inpatient or encounter.end_line < range_.start.line or \
+                    encounter.start_line > range_.end.line:
+                continue
+            for dx in encounter.diagnoses[1:]:
+                if not range_.start.line <= dx.line <= range_.end.line:
+                    continue
+                severity = severity_of(view, dx)
+                if severity is None or not severity[0]:
+                    continue
+                hints.append(types.InlayHint(position=span_to_range(state.lines, dx.code_span).end,
+                                             label=severity[0], padding_left=True, tooltip=severity[1]))
         return hints
 
     def symbols(self, state: DocumentState) -> list[types.DocumentSymbol]:
