@@ -24,8 +24,10 @@ from pathlib import Path
 from .common import BENCH_DIR, CACHE_DIR, CLIENT_CPU, DATA_DIR, SERVER_CPU, Config, Row, Spec, can_pin, run_child
 from .lspclient import ServerError
 
-# Measurement modules in the order of the issues' figures: 1 start-up ... 8 memory, 9 whole-process check.
-MEASUREMENTS = ("startup", "load", "lookup", "roundtrip", "search", "throughput", "edit", "memory", "check")
+# Measurement modules in the order of the issues' figures: 1 start-up ... 8 memory, 9 whole-process check,
+# 10 inpatient coding.
+MEASUREMENTS = ("startup", "load", "lookup", "roundtrip", "search", "throughput", "edit", "memory", "check",
+                "inpatient")
 RESULTS = BENCH_DIR / "results.json"
 MISSED = ("FAIL", "ERROR", "N/A")
 

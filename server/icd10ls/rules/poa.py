@@ -37,6 +37,7 @@ def poa(ctx: FileContext) -> None:
     for an exempt code.  The exempt list is that of the discharge date's fiscal year, as
     installed beside the code set; without one only the flags' values are checked.  On an
     outpatient encounter `poa=` means nothing and is pointed out as a hint."""
+    lists: dict[int, frozenset[str] | None] = {}
     for encounter, selection in zip(ctx.file.encounters, ctx.selections):
         inpatient = (encounter.setting or ctx.settings.default_setting) == "inpatient"
         if not inpatient:
@@ -46,7 +47,9 @@ def poa(ctx: FileContext) -> None:
                                "on an outpatient encounter", dx.code, severity=Severity.HINT)
             continue
         year = selection.codeset.fiscal_year
-        exempt = poa_exempt_codes(year)
+        if year not in lists:
+            lists[year] = poa_exempt_codes(year)
+        exempt = lists[year]
         if exempt is None:
             continue
         codeset = selection.codeset
