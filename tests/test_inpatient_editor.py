@@ -61,3 +61,20 @@ def test_hover_on_the_encounter_lists_cc_mcc_codes_and_on_a_code_its_severity(se
     code = service.hover(state, types.Position(line=6, character=2)).contents.value
     assert "MCC excluded with principal I50.21" in code
     assert "MS-DRG" not in service.hover(state, types.Position(line=9, character=3)).contents.value
+
+
+def test_completion_on_a_secondary_line_gives_each_code_its_cc_mcc_in_this_stay(service):
+    text = STAY.replace("E11.9 poa=Y\n", "J96.0\n")
+    state = service.analyze("file:///tmp/stay.enc", text, 1)
+    items = service.completion(state, types.Position(line=8, character=5)).items
+    details = {item.label: item.detail for item in items}
+    assert details["J96.01"].startswith("MCC · ")
+    principal = service.completion(service.analyze("file:///tmp/p.enc", STAY.replace("I50.21 poa=Y", "J96.0"), 1),
+                                   types.Position(line=4, character=5)).items
+    assert not any(item.detail.startswith(("MCC", "CC")) for item in principal)
+
+
+def test_formatting_writes_procedure_codes_in_upper_case(service):
+    state = service.analyze("file:///tmp/stay.enc", STAY + "px: 02703dz\n", 1)
+    edits = service.formatting(state)
+    assert [(e.range.start.line, e.new_text) for e in edits] == [(12, "02703DZ")]

@@ -218,3 +218,32 @@ def test_drg_command_on_an_unreadable_file_exits_2(tmp_path):
     err = io.StringIO()
     assert run([str(tmp_path / "missing.enc")], "text", io.StringIO(), err) == 2
     assert "cannot read" in err.getvalue()
+
+
+def test_key_completion_offers_px_and_discharge_status_with_its_values():
+    from icd10ls.completion import complete
+
+    assert [c.insert_text for c in complete("p", 1, None) if c.kind == "key"] == ["px: "]
+    assert [c.insert_text for c in complete("disch", 5, None)] == ["discharge-status: "]
+    values = complete("discharge-status: 0", 19, None)
+    assert [c.label for c in values] == ["01", "02", "03", "04", "05", "06", "07"]
+    assert values[0].detail == "discharged to home or self care"
+
+
+def test_hover_explains_the_new_keys():
+    from icd10ls.hover import hover
+
+    f = parse("discharge-status: 01\npx: 02703DZ\n")
+    assert "discharge status" in hover(f, 0, 3, lambda line: (None, None), []).markdown
+    assert "ICD-10-PCS" in hover(f, 1, 1, lambda line: (None, None), []).markdown
+
+
+def test_severity_hints_setting_is_read_from_the_editor_and_the_toml_file():
+    from icd10ls.settings import settings_from_toml
+
+    settings, problems = Settings.from_mapping({"inlayHints": {"enabled": True, "severity": False}})
+    assert settings.severity_hints is False and settings.inlay_hints is True and problems == []
+    settings, problems = settings_from_toml({"severity-hints": False})
+    assert settings.severity_hints is False and problems == []
+    _settings, problems = Settings.from_mapping({"inlayHints": {"severity": "yes"}})
+    assert problems == ["inlayHints.severity: must be true or false, not 'yes'"]

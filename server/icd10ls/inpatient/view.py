@@ -8,7 +8,7 @@ and editor features asking about one version of a document ask CMS's tools once.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ..codeset.cms import cms_tables
@@ -143,3 +143,20 @@ def drg_markdown(view: EncounterView) -> str | None:
     if edits:
         lines.append("CMS code editor edits: " + ", ".join(e.replace("_", " ").lower() for e in edits))
     return "\n\n".join(line for line in lines if line is not None).replace("\n\n\n\n", "\n\n")
+
+
+def candidate_severities(view: EncounterView, line: int, codes: list[str]) -> dict[str, str]:
+    """For completion on a secondary diagnosis line: each candidate code's CC/MCC label in this stay."""
+    claim = view.claim
+    diagnoses = view.encounter.diagnoses
+    if not view.inpatient or claim is None or not claim.pdx or not diagnoses or diagnoses[0].line >= line:
+        return {}
+    others = tuple(dx.code.replace(".", "") for dx in diagnoses[1:] if dx.code is not None and dx.line != line)
+    out = {}
+    for code in codes:
+        grouping = view._grouper.group(replace(claim, sdx=(*others, code.replace(".", ""))))
+        if grouping is not None and grouping.secondary:
+            severity = grouping.secondary[-1]
+            out[code] = f"{severity.level} excluded with {grouping.principal}" if severity.severity == "excluded" \
+                else ("" if severity.severity == "none" else severity.severity)
+    return out

@@ -22,7 +22,7 @@ from ..encounter import EncounterFile, Span, parse
 from ..rules.findings import Finding, Fix, Severity, TextEdit
 from ..hover import describe_code, hover
 from ..rules.engine import state_for
-from ..inpatient.view import drg_markdown, encounter_views, lens_title, severity_of
+from ..inpatient.view import candidate_severities, drg_markdown, encounter_views, lens_title, severity_of
 from ..settings import Settings, find_config, load_toml, merge
 from ..codeset.store import DataStore, Selection
 from . import DRG_COMMAND, FIX_ALL_KIND
@@ -215,9 +215,20 @@ class LanguageService:
 
         search = (lambda q, n: index_for(codeset).search(q, n)) if codeset is not None else None
         candidates = complete(text, character, codeset, limit=limit, search=search, validity=validity)
+        candidates = self._with_severity(state, line, candidates)
         year = codeset.fiscal_year if codeset is not None else None
         items = [self._item(state.lines, line, c, year) for c in candidates]
         return types.CompletionList(is_incomplete=True, items=items)
+
+    def _with_severity(self, state: DocumentState, line: int, candidates: list[Candidate]) -> list[Candidate]:
+        """On a secondary diagnosis line of an inpatient encounter: each code's CC/MCC in the detail."""
+        codes = [c.code for c in candidates if c.code and c.kind in ("code", "seventh", "search")]
+        view = self._view_at(state, line) if codes else None
+        if view is None or not view.inpatient:
+            return candidates
+        labels = candidate_severities(view, line, codes)
+        return [replace(c, detail=f"{labels[c.code]} · {c.detail}") if labels.get(c.code) else c
+                for c in candidates]
 
     def _item(self, lines: list[str], line: int, c: Candidate, year: int | None) -> types.CompletionItem:
         edit_range = span_to_range(lines, Span(line, c.start, c.end))
@@ -377,6 +388,9 @@ class LanguageService:
         moving its dot (`T07A` to `T07.A`) would only disguise the mistake."""
         edits = []
         for encounter in state.file.encounters:
+            for px in encounter.procedures:
+                if px.code is not None and px.raw_code != px.code:
+                    edits.append(types.TextEdit(range=span_to_range(state.lines, px.code_span), new_text=px.code))
             codeset, _note, _validity = self.codeset_for_line(state, encounter.start_line)
             for dx in encounter.diagnoses:
                 if dx.code is None or dx.raw_code == dx.code or codeset is None or codeset.get(dx.code) is None:
