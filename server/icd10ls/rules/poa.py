@@ -48,7 +48,7 @@ def poa(ctx: FileContext) -> None:
             continue
         year = selection.codeset.fiscal_year
         if year not in lists:
-            lists[year] = poa_exempt_codes(year)
+            lists[year] = poa_exempt_codes(year, ctx.state.store)
         exempt = lists[year]
         if exempt is None:
             continue
