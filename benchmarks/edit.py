@@ -23,12 +23,25 @@ WARM_UP = 2
 
 def measure(cfg: Config) -> list:
     text = encounter_file(LINES)
+    samples, open_ms, diagnostics, logged = edit_rounds(cfg, text, "large", dx_lines(text), _diagnostics)
+    note = f"opening it: {open_ms:.0f} ms to its {diagnostics} diagnostics"
+    return [EDIT.row(samples, note=join_notes(note, logged), extra={"open_ms": open_ms, "lines": LINES})]
+
+
+def _diagnostics(server, uri: str, version: int, line: int) -> float:
+    return server.diagnostics(uri, version, timeout=30)[0]
+
+
+def edit_rounds(cfg: Config, text: str, name: str, places: list[tuple[int, int]], answered):
+    """Open `text`, then change one digit at a time (at `places`, spread over the file) and time
+    from the didChange to `answered(server, uri, version, line)`, the arrival of what is waited for.
+
+    Returns (samples in ms, ms to the first diagnostics, their number, a note of logged errors)."""
     lines = text.split("\n")
-    places = dx_lines(text)
     samples = []
     with lspclient.ours(cfg) as server:
         server.initialize()
-        uri = lspclient.document_uri("large")
+        uri = lspclient.document_uri(name)
         opened = server.open(uri, text)
         arrived, params = server.diagnostics(uri, 1, timeout=120)
         open_ms = (arrived - opened) * 1000
@@ -39,9 +52,8 @@ def measure(cfg: Config) -> list:
             lines[line] = lines[line][:column] + new + lines[line][column + 1:]
             version += 1
             sent = server.change(uri, version, line, column, column + 1, new)
-            arrived, _params = server.diagnostics(uri, version, timeout=30)
+            arrived = answered(server, uri, version, line)
             if number >= WARM_UP:
                 samples.append((arrived - sent) * 1000)
         logged = server.errors_note()
-    note = f"opening it: {open_ms:.0f} ms to its {len(params['diagnostics'])} diagnostics"
-    return [EDIT.row(samples, note=join_notes(note, logged), extra={"open_ms": open_ms, "lines": LINES})]
+    return samples, open_ms, len(params["diagnostics"]), logged

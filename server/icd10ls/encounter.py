@@ -622,12 +622,12 @@ def _parse_content(
         if key == "encounter":
             return _encounter_line(content, ln, start, end, value_start, comment, allow, issues)
         if key == "dx":
-            dx = _parse_dx_value(content, ln, key_span, value_start, end, issues)
+            dx = _parse_coded_value(content, ln, key_span, value_start, end, issues, False)
             return ParsedLine(
                 ln, DX, start, end, comment, allow, diagnosis=dx, key_span=key_span, issues=issues
             )
         if key == "px":
-            px = _parse_px_value(content, ln, key_span, value_start, end, issues)
+            px = _parse_coded_value(content, ln, key_span, value_start, end, issues, True)
             return ParsedLine(
                 ln, PX, start, end, comment, allow, procedure=px, key_span=key_span, issues=issues
             )
@@ -761,64 +761,60 @@ def _parse_header(
     return Header(key, key_span, raw, value_span, value)
 
 
-def _parse_dx_value(
+def _value_token(
     content: str,
     ln: int,
     key_span: Span,
     value_start: int,
     end: int,
     issues: list[SyntaxIssue],
-) -> Diagnosis | None:
-    """The part after 'dx:'."""
+    read,
+    example: str,
+    wrong: str,
+    kind: str,
+) -> tuple[str, str | None, int] | None:
+    """The code token after 'dx:' or 'px:': (raw, `read(raw)`, its end); a missing or
+    unreadable code is reported."""
     if value_start >= end:
+        key = content[key_span.start:key_span.end].lower()
         issues.append(
-            SyntaxIssue(key_span, "'dx:' has no code (e.g. 'dx: E11.22')", "missing-code")
+            SyntaxIssue(key_span, f"'{key}:' has no code (e.g. '{key}: {example}')", "missing-code")
         )
         return None
     token = _TOKEN.match(content, value_start, end)
     assert token is not None
     raw = token.group()
-    code = code_of(raw)
+    code = read(raw)
     if code is None:
-        issues.append(
-            SyntaxIssue(
-                _span(ln, value_start, token.end()),
-                f"{_show(raw)} is not a code: an ICD-10-CM code looks like E11.22, I10 or S06.0X0A",
-                "not-a-code",
-            )
-        )
-    return _parse_dx_rest(content, ln, raw, value_start, token.end(), end, code, issues)
+        issues.append(SyntaxIssue(_span(ln, value_start, token.end()), f"{_show(raw)} {wrong}", kind))
+    return raw, code, token.end()
 
 
-def _parse_px_value(
+def _parse_coded_value(
     content: str,
     ln: int,
     key_span: Span,
     value_start: int,
     end: int,
     issues: list[SyntaxIssue],
-) -> Procedure | None:
-    """The part after 'px:': an ICD-10-PCS code, then free text."""
-    if value_start >= end:
-        issues.append(
-            SyntaxIssue(key_span, "'px:' has no code (e.g. 'px: 02703DZ')", "missing-code")
-        )
+    procedure: bool,
+) -> Diagnosis | Procedure | None:
+    """The part after 'dx:' (an ICD-10-CM code, POA flag, text) or 'px:' (an ICD-10-PCS code, text)."""
+    if procedure:
+        read, example, kind = procedure_code_of, "02703DZ", "not-a-procedure"
+        wrong = ("is not an ICD-10-PCS code: a procedure code has 7 characters,"
+                 " digits and letters other than I and O (e.g. 02703DZ)")
+    else:
+        read, example, kind = code_of, "E11.22", "not-a-code"
+        wrong = "is not a code: an ICD-10-CM code looks like E11.22, I10 or S06.0X0A"
+    found = _value_token(content, ln, key_span, value_start, end, issues, read, example, wrong, kind)
+    if found is None:
         return None
-    token = _TOKEN.match(content, value_start, end)
-    assert token is not None
-    raw = token.group()
-    code_span = _span(ln, value_start, token.end())
-    code = procedure_code_of(raw)
-    if code is None:
-        issues.append(
-            SyntaxIssue(
-                code_span,
-                f"{_show(raw)} is not an ICD-10-PCS code: a procedure code has 7 characters,"
-                " digits and letters other than I and O (e.g. 02703DZ)",
-                "not-a-procedure",
-            )
-        )
-    pos = _BLANKS.match(content, token.end(), end).end()
+    raw, code, code_end = found
+    if not procedure:
+        return _parse_dx_rest(content, ln, raw, value_start, code_end, end, code, issues)
+    code_span = _span(ln, value_start, code_end)
+    pos = _BLANKS.match(content, code_end, end).end()
     if pos >= end:
         return Procedure(raw, code_span, code, "", ln, 0)
     return Procedure(raw, code_span, code, content[pos:end], ln, 0, _span(ln, pos, end))

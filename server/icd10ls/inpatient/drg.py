@@ -9,6 +9,7 @@ principal diagnosis) or none.  Results are remembered per claim.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -119,15 +120,7 @@ class Grouper:
         return grouping
 
 
-_default: Grouper | None = None
-_default_lock = threading.Lock()
-
-
+@functools.cache
 def grouper() -> Grouper:
     """The process's grouper (its answers are shared by every file)."""
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = Grouper()
-    return _default
+    return Grouper()

@@ -10,6 +10,7 @@ file is asked about once and an edit re-asks about the changed encounter only.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -165,15 +166,7 @@ class ClaimEditor:
         return None
 
 
-_default: ClaimEditor | None = None
-_default_lock = threading.Lock()
-
-
+@functools.cache
 def claim_editor() -> ClaimEditor:
     """The process's claim editor (its answers are shared by every file)."""
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = ClaimEditor()
-    return _default
+    return ClaimEditor()
