@@ -24,6 +24,10 @@ def _answer_message_request(client: LanguageClient, params: types.ShowMessageReq
     return next((a for a in params.actions or [] if a.title == wanted), None)
 
 
+def _answer_refresh(client: LanguageClient, params: None) -> None:
+    """Nothing to redraw in a test client; VS Code asks for the code lenses again."""
+
+
 def _client_factory() -> LanguageClient:
     """The standard test client, also remembering which version each publication was for."""
     client = LanguageClient(converter_factory=default_converter)
@@ -33,6 +37,8 @@ def _client_factory() -> LanguageClient:
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _record_diagnostics
     features[types.WINDOW_SHOW_MESSAGE_REQUEST] = _answer_message_request
+    # VS Code answers code lens refreshes (sent after a settings change); so does this client.
+    features.setdefault(types.WORKSPACE_CODE_LENS_REFRESH, _answer_refresh)
     register_lsp_features(client, features)
     return client
 

@@ -132,6 +132,8 @@ class Icd10LanguageServer(LanguageServer):
         capabilities = self.client_capabilities.workspace
         if capabilities and capabilities.inlay_hint and capabilities.inlay_hint.refresh_support:
             self.workspace_inlay_hint_refresh(None)
+        if capabilities and capabilities.code_lens and capabilities.code_lens.refresh_support:
+            self.workspace_code_lens_refresh(None)  # default-setting may make stays in- or outpatient
 
 
 server = Icd10LanguageServer()
