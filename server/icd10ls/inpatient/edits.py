@@ -78,6 +78,7 @@ class ClaimEditor:
         self._claims: dict[Claim, dict[str, int]] = {}
         self._ages: dict[tuple[date, str], AgeGroup | None] = {}
         self._sex: dict[tuple[date, str, bool, str], bool] = {}
+        self._quiet: dict[tuple[date, str], bool] = {}
         self._lock = threading.Lock()
 
     def counts(self, claim: Claim) -> dict[str, int] | None:
@@ -105,6 +106,8 @@ class ClaimEditor:
 
     def edits(self, claim: Claim, inpatient: bool) -> ClaimEdits | None:
         """The claim's edits tied to its codes; None when the MCE is unavailable."""
+        if not claim.procedures and all(self.quiet(code, claim.table_day) for code in claim.codes):
+            return ClaimEdits()
         counts = self.counts(claim)
         if counts is None:
             return None
@@ -127,6 +130,24 @@ class ClaimEditor:
         return out
 
     # -- one code at a time ----------------------------------------------------
+    def quiet(self, code: str, table_day: date) -> bool:
+        """Whether the MCE accepts the code for every age and sex, as principal or secondary.
+
+        Every age group the MCE has (newborn, pediatric, maternity, adult) excludes
+        age 0 or age 124, and every sex edit one of the sexes, so two questions settle
+        it: the code alone at age 0 for a male and at 124 for a female.  A claim of
+        quiet codes only cannot fail an edit the rules report, and is not asked about.
+        """
+        key = (table_day, code)
+        known = self._quiet.get(key)
+        if known is None:
+            probe = Claim(table_day, None, 0, "M", 1, code, (), ())
+            first, second = self.counts(probe), self.counts(replace(probe, age=MAX_AGE, sex="F"))
+            known = first == {} and second == {}
+            with self._lock:
+                self._quiet[key] = known
+        return known
+
     def _single(self, claim: Claim, code: str, procedure: bool, **changes) -> dict[str, int]:
         if procedure:
             single = replace(claim, pdx="I10", sdx=(), procedures=(code,), **changes)
