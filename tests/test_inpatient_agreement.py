@@ -178,3 +178,27 @@ def test_drg_command_agrees_with_the_grouper(billable, tmp_path):
         assert record["title"] == (result["final_drg_description"] if grouped else None)
         assert [(c["code"], c["severity"]) for c in record["codes"]] == \
             [(c, by_code[compact(c)]) for c in codes[1:]]
+
+
+def test_age_groups_found_by_halving_are_the_code_editor_ranges(billable):
+    from datetime import date
+
+    from icd10ls.inpatient.edits import ClaimEditor
+
+    editor = ClaimEditor()
+    rng = random.Random(909)
+    codes = _pool(billable, ("O", "Z38", "P0", "Z3A", "N47", "Z00.0", "Z00.1"), 40, rng)
+    day = date(2025, 10, 1)
+    found = 0
+    for code in codes:
+        claims = [{"discharge_date": 20251001, "age": age, "sex": 2, "discharge_status": 1,
+                   "pdx": {"code": compact(code)}, "sdx": [], "procedures": []} for age in range(125)]
+        accepted = [age for age, claim in enumerate(claims)
+                    if not any(e["name"] == "AGE_CONFLICT" for e in cms_tables().edit(claim)["edits"])]
+        group = editor.age_group(compact(code), day)
+        if len(accepted) == 125:
+            assert group is None, code
+        else:
+            found += 1
+            assert accepted == list(range(group.first, group.last + 1)), code
+    assert found >= 20

@@ -78,3 +78,13 @@ def test_formatting_writes_procedure_codes_in_upper_case(service):
     state = service.analyze("file:///tmp/stay.enc", STAY + "px: 02703dz\n", 1)
     edits = service.formatting(state)
     assert [(e.range.start.line, e.new_text) for e in edits] == [(12, "02703DZ")]
+
+
+def test_the_views_of_a_file_are_worked_out_once_for_the_rules_lens_and_hints(store):
+    from icd10ls.checker import check_parsed
+    from icd10ls.encounter import parse
+    from icd10ls.inpatient.view import encounter_views
+
+    file = parse(STAY)
+    check_parsed(file, Settings(), store)
+    assert encounter_views(file, "outpatient") is encounter_views(file, "outpatient")

@@ -63,16 +63,10 @@ def claim_of(encounter: Encounter, tables: CmsTables | None = None) -> Claim | N
     that are not shaped like codes are left out: the parser reports them.
     """
     tables = tables or cms_tables()
-    coverage = tables.coverage
-    if coverage is None:
+    covered = discharge_tables(encounter, tables)
+    if covered is None:
         return None
-    day = encounter.date or coverage.last
-    known = _days.get(day)
-    if known is None or known[0] is not tables:
-        known = _days[day] = (tables, tables.table_day(day), tables.drg_version(day))
-    _tables, table_day, version = known
-    if table_day is None:
-        return None
+    table_day, version = covered
     diagnoses = encounter.diagnoses
     codes = tuple(dx.code.replace(".", "") for dx in diagnoses if dx.code is not None)
     if diagnoses and diagnoses[0].code is not None:
@@ -82,6 +76,19 @@ def claim_of(encounter: Encounter, tables: CmsTables | None = None) -> Claim | N
     procedures = tuple(px.code for px in encounter.procedures if px.code is not None)
     return Claim(table_day, version, encounter.age, encounter.sex, encounter.discharge_status, pdx, sdx,
                  procedures)
+
+
+def discharge_tables(encounter: Encounter, tables: CmsTables) -> tuple[date, int | None] | None:
+    """(first day of the code editor's table, MS-DRG version) for the encounter's discharge date;
+    None when CMS's tables do not cover it (or are missing)."""
+    coverage = tables.coverage
+    if coverage is None:
+        return None
+    day = encounter.date or coverage.last
+    known = _days.get(day)
+    if known is None or known[0] is not tables:
+        known = _days[day] = (tables, tables.table_day(day), tables.drg_version(day))
+    return None if known[1] is None else (known[1], known[2])
 
 
 # What a discharge date means to CMS's tools (table, grouper version), per date and tables.

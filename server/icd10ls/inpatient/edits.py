@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from ..codeset.cms import CmsTables, cms_tables
-from ..encounter import MAX_AGE
+from ..encounter import MAX_AGE, Encounter
 from .claims import Claim
 
 # The MCE's edits that concern the principal diagnosis of an inpatient stay.
@@ -54,6 +54,16 @@ class AgeGroup:
         return "age 0" if self.last == 0 else f"ages {self.first}-{self.last}"
 
 
+@dataclass(frozen=True, slots=True)
+class CodeEdits:
+    """What the MCE says of one diagnosis code on its own, whoever the patient."""
+
+    principal: frozenset[str]  # PRINCIPAL_EDITS it fails as the principal diagnosis
+    ages: AgeGroup | None  # the ages it is accepted for; None: every age
+    sex: str | None  # "F" or "M" when accepted for one sex only
+    other: bool  # it fails another edit on its own (an invalid code, ...)
+
+
 @dataclass
 class ClaimEdits:
     """What the MCE says about one claim, by code (indices into `Claim.codes` and `Claim.procedures`)."""
@@ -78,7 +88,7 @@ class ClaimEditor:
         self._claims: dict[Claim, dict[str, int]] = {}
         self._ages: dict[tuple[date, str], AgeGroup | None] = {}
         self._sex: dict[tuple[date, str, bool, str], bool] = {}
-        self._quiet: dict[tuple[date, str], bool] = {}
+        self._code_edits: dict[tuple[date, str], CodeEdits] = {}
         self._lock = threading.Lock()
 
     def counts(self, claim: Claim) -> dict[str, int] | None:
@@ -106,8 +116,6 @@ class ClaimEditor:
 
     def edits(self, claim: Claim, inpatient: bool) -> ClaimEdits | None:
         """The claim's edits tied to its codes; None when the MCE is unavailable."""
-        if not claim.procedures and all(self.quiet(code, claim.table_day) for code in claim.codes):
-            return ClaimEdits()
         counts = self.counts(claim)
         if counts is None:
             return None
@@ -129,23 +137,58 @@ class ClaimEditor:
             out.principal = tuple(name for name in PRINCIPAL_EDITS if counts.get(name))
         return out
 
-    # -- one code at a time ----------------------------------------------------
-    def quiet(self, code: str, table_day: date) -> bool:
-        """Whether the MCE accepts the code for every age and sex, as principal or secondary.
+    def quiet_encounter(self, encounter: Encounter, table_day: date, inpatient: bool) -> bool:
+        """Whether the MCE can be sure to find nothing the rules report, from what it said of
+        each code on its own: then the claim is not asked about.  Encounters with procedures
+        are always asked."""
+        if encounter.procedures:
+            return False
+        known = self._code_edits
+        age, sex = encounter.age, encounter.sex
+        for dx in encounter.diagnoses:
+            code = dx.code
+            if code is None:
+                continue
+            edits = known.get((table_day, code))
+            if edits is None:
+                edits = self.code_edits(code.replace(".", ""), table_day)
+                if edits is None:
+                    return False
+                known[(table_day, code)] = edits  # also by the code as written in the file
+            if edits.other or (edits.principal and inpatient and dx.index == 0):
+                return False
+            if edits.ages is not None and age is not None and not edits.ages.first <= age <= edits.ages.last:
+                return False
+            if edits.sex is not None and sex in ("F", "M") and sex != edits.sex:
+                return False
+        return True
 
-        Every age group the MCE has (newborn, pediatric, maternity, adult) excludes
-        age 0 or age 124, and every sex edit one of the sexes, so two questions settle
-        it: the code alone at age 0 for a male and at 124 for a female.  A claim of
-        quiet codes only cannot fail an edit the rules report, and is not asked about.
+    # -- one code at a time ----------------------------------------------------
+    def code_edits(self, code: str, table_day: date) -> CodeEdits | None:
+        """What the MCE says of a diagnosis code on its own, for any patient (None: MCE unavailable).
+
+        Every age group the MCE has (newborn, pediatric, maternity, adult) excludes age 0
+        or age 124, and every sex edit one of the sexes, so two questions find them all:
+        the code alone, as principal, at age 0 for a male and at 124 for a female.  Only
+        the codes they flag are asked more (their ages, their sex).
         """
         key = (table_day, code)
-        known = self._quiet.get(key)
-        if known is None:
-            probe = Claim(table_day, None, 0, "M", 1, code, (), ())
-            first, second = self.counts(probe), self.counts(replace(probe, age=MAX_AGE, sex="F"))
-            known = first == {} and second == {}
-            with self._lock:
-                self._quiet[key] = known
+        known = self._code_edits.get(key)
+        if known is not None:
+            return known
+        probe = Claim(table_day, None, 0, "M", 1, code, (), ())
+        first, second = self.counts(probe), self.counts(replace(probe, age=MAX_AGE, sex="F"))
+        if first is None or second is None:
+            return None
+        names = set(first) | set(second)
+        known = CodeEdits(
+            principal=frozenset(names.intersection(PRINCIPAL_EDITS)),
+            ages=self.age_group(code, table_day) if AGE_CONFLICT in names else None,
+            sex=self.sex_of(code, table_day) if SEX_CONFLICT in names else None,
+            other=bool(names - set(PRINCIPAL_EDITS) - {AGE_CONFLICT, SEX_CONFLICT}),
+        )
+        with self._lock:
+            self._code_edits[key] = known
         return known
 
     def _single(self, claim: Claim, code: str, procedure: bool, **changes) -> dict[str, int]:
@@ -156,14 +199,32 @@ class ClaimEditor:
         return self.counts(single) or {}
 
     def age_group(self, code: str, table_day: date) -> AgeGroup | None:
-        """The ages the MCE accepts for a diagnosis code (None: every age, or not known)."""
+        """The ages the MCE accepts for a diagnosis code (None: every age, or not known).
+
+        The MCE's age groups are ranges: one accepted age is found among a few typical
+        ones, and the range's ends by halving from there."""
         key = (table_day, code)
         if key in self._ages:
             return self._ages[key]
         probe = Claim(table_day, None, 0, "U", 1, code, (), ())
-        accepted = [age for age in range(MAX_AGE + 1)
-                    if not self._single(probe, code, False, age=age).get(AGE_CONFLICT)]
-        group = AgeGroup(accepted[0], accepted[-1]) if accepted and len(accepted) <= MAX_AGE else None
+
+        def accepted(age: int) -> bool:
+            return not self._single(probe, code, False, age=age).get(AGE_CONFLICT)
+
+        inside = next((age for age in (30, 0, 10, 16, 60, MAX_AGE) if accepted(age)), None)
+        group = None
+        if inside is not None:
+            low, high = 0, inside  # the first accepted age is in (low - 1, high]
+            while low < high:
+                middle = (low + high) // 2
+                low, high = (low, middle) if accepted(middle) else (middle + 1, high)
+            first = low
+            low, high = inside, MAX_AGE  # the last accepted age is in [low, high]
+            while low < high:
+                middle = (low + high + 1) // 2
+                low, high = (middle, high) if accepted(middle) else (low, middle - 1)
+            if (first, low) != (0, MAX_AGE):
+                group = AgeGroup(first, low)
         with self._lock:
             self._ages[key] = group
         return group

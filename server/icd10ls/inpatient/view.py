@@ -13,7 +13,7 @@ from datetime import date
 
 from ..codeset.cms import CmsTables
 from ..encounter import Encounter, EncounterFile
-from .claims import Claim, claim_of, table_note
+from .claims import Claim, claim_of, discharge_tables, table_note
 from .drg import Grouper, Grouping, grouper
 from .edits import ClaimEdits, ClaimEditor, claim_editor
 
@@ -22,12 +22,20 @@ from .edits import ClaimEdits, ClaimEditor, claim_editor
 class EncounterView:
     encounter: Encounter
     inpatient: bool
-    claim: Claim | None  # None: CMS's tools are unavailable or do not cover the date
-    edits: ClaimEdits | None
+    covered: bool  # False: CMS's tools are unavailable or do not cover the date
+    edits: ClaimEdits | None  # None when not covered (or not asked: no age, sex, procedures, outpatient)
     _grouper: Grouper
     tables: CmsTables
+    _claim: Claim | None = None
     _grouping: Grouping | None = None
     _grouped: bool = False
+
+    @property
+    def claim(self) -> Claim | None:
+        """The encounter's claim (built on first use: most encounters never need it)."""
+        if self._claim is None and self.covered:
+            self._claim = claim_of(self.encounter, self.tables)
+        return self._claim
 
     @property
     def grouping(self) -> Grouping | None:
@@ -41,7 +49,7 @@ class EncounterView:
     @property
     def note(self) -> str | None:
         """Why CMS's tools say nothing about this encounter, when they do not."""
-        if self.claim is not None:
+        if self.covered:
             return None
         day = self.encounter.date
         return table_note(day, self.tables) if day is not None else self.tables.problem
@@ -55,7 +63,8 @@ _KEEP = 4  # open documents whose views are kept (the rules, lens, hints and hov
 def encounter_views(file: EncounterFile, default_setting: str, editor: ClaimEditor | None = None,
                     group_with: Grouper | None = None) -> list[EncounterView]:
     """One view per encounter of the file, in order (remembered for the last few files asked about)."""
-    if editor is None:
+    shared = editor is None and group_with is None  # the process's tools: the answer may be kept
+    if shared:
         for kept_file, kept_setting, kept in list(_last):
             if kept_file is file and kept_setting == default_setting:
                 return kept
@@ -65,13 +74,17 @@ def encounter_views(file: EncounterFile, default_setting: str, editor: ClaimEdit
     views = []
     for encounter in file.encounters:
         inpatient = (encounter.setting or default_setting) == "inpatient"
-        claim = edits = None
-        if inpatient or encounter.age is not None or encounter.sex in ("F", "M") or encounter.procedures:
-            claim = claim_of(encounter, tables)
-            if claim is not None:
-                edits = editor.edits(claim, inpatient)
-        views.append(EncounterView(encounter, inpatient, claim, edits, group_with, tables))
-    if editor is None:
+        covered = discharge_tables(encounter, tables)
+        view = EncounterView(encounter, inpatient, covered is not None, None, group_with, tables)
+        if covered is not None and (inpatient or encounter.age is not None or encounter.sex in ("F", "M")
+                                    or encounter.procedures):
+            if editor.quiet_encounter(encounter, covered[0], inpatient):
+                view.edits = ClaimEdits()
+            else:
+                claim = view.claim
+                view.edits = editor.edits(claim, inpatient) if claim is not None else None
+        views.append(view)
+    if shared:
         with _lock:
             _last.insert(0, (file, default_setting, views))
             del _last[_KEEP:]

@@ -177,7 +177,7 @@ def cms_coverage(ctx: FileContext) -> None:
     year), it is said on that encounter's date.  Everything else is checked as usual."""
     problem = claim_editor().tables.problem  # the views' tables
     for view in encounter_views(ctx.file, ctx.settings.default_setting):
-        if not (view.inpatient or view.encounter.procedures) or view.claim is not None:
+        if not (view.inpatient or view.encounter.procedures) or view.covered:
             continue
         note = view.note
         if note is None:
