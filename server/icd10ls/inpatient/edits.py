@@ -10,6 +10,7 @@ file is asked about once and an edit re-asks about the changed encounter only.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import threading
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,14 @@ SEX_CONFLICT = "SEX_CONFLICT"
 INVALID_CODE = "INVALID_CODE"
 
 _CACHE_LIMIT = 200_000
+# Ages between which none of the MCE's age groups begins or ends (newborn 0, pediatric 0-17,
+# maternity 9-64 (12-55 before FY2022), adult 15-124): a code accepted at one age of a band
+# is accepted at every age of it.
+_AGE_BANDS = (0, 1, 9, 12, 15, 18, 56, 65)
+
+
+def _band(age: int | None) -> int:
+    return -1 if age is None else bisect.bisect_right(_AGE_BANDS, age) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +61,6 @@ class AgeGroup:
     @property
     def ages(self) -> str:
         return "age 0" if self.last == 0 else f"ages {self.first}-{self.last}"
-
-
-@dataclass(frozen=True, slots=True)
-class CodeEdits:
-    """What the MCE says of one diagnosis code on its own, whoever the patient."""
-
-    principal: frozenset[str]  # PRINCIPAL_EDITS it fails as the principal diagnosis
-    ages: AgeGroup | None  # the ages it is accepted for; None: every age
-    sex: str | None  # "F" or "M" when accepted for one sex only
-    other: bool  # it fails another edit on its own (an invalid code, ...)
 
 
 @dataclass
@@ -88,7 +87,8 @@ class ClaimEditor:
         self._claims: dict[Claim, dict[str, int]] = {}
         self._ages: dict[tuple[date, str], AgeGroup | None] = {}
         self._sex: dict[tuple[date, str, bool, str], bool] = {}
-        self._code_edits: dict[tuple[date, str], CodeEdits] = {}
+        self._quiet: set[tuple[date, str, int, str, bool]] = set()
+        self._age_conflicts: dict[tuple[date, str, int], bool] = {}
         self._lock = threading.Lock()
 
     def counts(self, claim: Claim) -> dict[str, int] | None:
@@ -123,9 +123,10 @@ class ClaimEditor:
         codes = claim.codes
         if counts.get(AGE_CONFLICT) and claim.age is not None:
             for index, code in enumerate(codes):
-                group = self.age_group(code, claim.table_day)
-                if group is not None and not group.first <= claim.age <= group.last:
-                    out.age[index] = group
+                if self._age_conflict(claim, code):
+                    group = self.age_group(code, claim.table_day)
+                    if group is not None:
+                        out.age[index] = group
         if counts.get(SEX_CONFLICT) and claim.sex in ("F", "M"):
             out.sex = [i for i, code in enumerate(codes) if self._sex_conflict(claim, code, False)]
             out.procedure_sex = [i for i, code in enumerate(claim.procedures)
@@ -137,59 +138,42 @@ class ClaimEditor:
             out.principal = tuple(name for name in PRINCIPAL_EDITS if counts.get(name))
         return out
 
+    # -- which claims need asking ------------------------------------------------
+    @staticmethod
+    def _contexts(encounter: Encounter, table_day: date, inpatient: bool) -> list[tuple]:
+        """Each diagnosis code in the patient's context, as `_quiet` keeps it."""
+        band = _band(encounter.age)
+        sex = encounter.sex if encounter.sex in ("F", "M") else "U"
+        return [(table_day, dx.code, band, sex, inpatient and dx.index == 0)
+                for dx in encounter.diagnoses if dx.code is not None]
+
     def quiet_encounter(self, encounter: Encounter, table_day: date, inpatient: bool) -> bool:
-        """Whether the MCE can be sure to find nothing the rules report, from what it said of
-        each code on its own: then the claim is not asked about.  Encounters with procedures
-        are always asked."""
+        """Whether the MCE has already accepted each of the encounter's codes in the same
+        context (table, age band, sex, as inpatient principal or not): then the claim
+        cannot fail an edit the rules report and is not asked about.  Encounters with
+        procedures are always asked."""
         if encounter.procedures:
             return False
-        known = self._code_edits
-        age, sex = encounter.age, encounter.sex
-        for dx in encounter.diagnoses:
-            code = dx.code
-            if code is None:
-                continue
-            edits = known.get((table_day, code))
-            if edits is None:
-                edits = self.code_edits(code.replace(".", ""), table_day)
-                if edits is None:
-                    return False
-                known[(table_day, code)] = edits  # also by the code as written in the file
-            if edits.other or (edits.principal and inpatient and dx.index == 0):
-                return False
-            if edits.ages is not None and age is not None and not edits.ages.first <= age <= edits.ages.last:
-                return False
-            if edits.sex is not None and sex in ("F", "M") and sex != edits.sex:
-                return False
-        return True
+        quiet = self._quiet
+        return all(key in quiet for key in self._contexts(encounter, table_day, inpatient))
 
-    # -- one code at a time ----------------------------------------------------
-    def code_edits(self, code: str, table_day: date) -> CodeEdits | None:
-        """What the MCE says of a diagnosis code on its own, for any patient (None: MCE unavailable).
-
-        Every age group the MCE has (newborn, pediatric, maternity, adult) excludes age 0
-        or age 124, and every sex edit one of the sexes, so two questions find them all:
-        the code alone, as principal, at age 0 for a male and at 124 for a female.  Only
-        the codes they flag are asked more (their ages, their sex).
-        """
-        key = (table_day, code)
-        known = self._code_edits.get(key)
-        if known is not None:
-            return known
-        probe = Claim(table_day, None, 0, "M", 1, code, (), ())
-        first, second = self.counts(probe), self.counts(replace(probe, age=MAX_AGE, sex="F"))
-        if first is None or second is None:
-            return None
-        names = set(first) | set(second)
-        known = CodeEdits(
-            principal=frozenset(names.intersection(PRINCIPAL_EDITS)),
-            ages=self.age_group(code, table_day) if AGE_CONFLICT in names else None,
-            sex=self.sex_of(code, table_day) if SEX_CONFLICT in names else None,
-            other=bool(names - set(PRINCIPAL_EDITS) - {AGE_CONFLICT, SEX_CONFLICT}),
-        )
+    def learn(self, encounter: Encounter, table_day: date, inpatient: bool, edits: ClaimEdits) -> None:
+        """Remember the codes of an answered claim that the MCE accepted in their context: those
+        not tied to an age, sex or principal-diagnosis edit (nothing when the claim fails
+        another edit, which could be any code's)."""
+        names = set(edits.counts)
+        if not inpatient:
+            names -= set(PRINCIPAL_EDITS)  # they do not concern an outpatient encounter
+        if names - {AGE_CONFLICT, SEX_CONFLICT, *PRINCIPAL_EDITS}:
+            return
+        if AGE_CONFLICT in names and encounter.age is None:
+            return  # the assumed age's conflicts were not tied to codes
+        flagged = set(edits.age) | set(edits.sex) | ({0} if edits.principal else set())
+        keys = self._contexts(encounter, table_day, inpatient)
         with self._lock:
-            self._code_edits[key] = known
-        return known
+            if len(self._quiet) >= _CACHE_LIMIT:
+                self._quiet.clear()
+            self._quiet.update(key for index, key in enumerate(keys) if index not in flagged)
 
     def _single(self, claim: Claim, code: str, procedure: bool, **changes) -> dict[str, int]:
         if procedure:
@@ -197,6 +181,16 @@ class ClaimEditor:
         else:
             single = replace(claim, pdx=code, sdx=(), procedures=(), **changes)
         return self.counts(single) or {}
+
+    def _age_conflict(self, claim: Claim, code: str) -> bool:
+        """Whether the code alone fails the age edit at the claim's age (asked once per age band)."""
+        key = (claim.table_day, code, _band(claim.age))
+        known = self._age_conflicts.get(key)
+        if known is None:
+            known = bool(self._single(claim, code, False, sex="U").get(AGE_CONFLICT))
+            with self._lock:
+                self._age_conflicts[key] = known
+        return known
 
     def age_group(self, code: str, table_day: date) -> AgeGroup | None:
         """The ages the MCE accepts for a diagnosis code (None: every age, or not known).

@@ -83,6 +83,8 @@ def encounter_views(file: EncounterFile, default_setting: str, editor: ClaimEdit
             else:
                 claim = view.claim
                 view.edits = editor.edits(claim, inpatient) if claim is not None else None
+                if view.edits is not None:
+                    editor.learn(encounter, covered[0], inpatient, view.edits)
         views.append(view)
     if shared:
         with _lock:
