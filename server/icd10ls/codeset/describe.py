@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 from .changes import describe_history, history
 from .model import NOTE_LABELS, CodeInfo, CodeSet
-from .specificity import classify
+from .specificity import classify_code
 
 # Order in which note groups are shown; inclusion terms and includes come first
 # because they tell what the code is, excludes what it is not.
@@ -55,7 +55,7 @@ class CodeDescription:
 
 def describe(codeset: CodeSet, info: CodeInfo, others: list[CodeSet] | None = None) -> CodeDescription:
     node = info.node
-    label = classify(codeset, node)
+    label = classify_code(codeset, node, info.seventh)
     path = [{"code": codeset.display_name(a), "title": codeset.title_of(a), "kind": codeset.kind_of(a)}
             for a in reversed(codeset.ancestors(node))]
     groups: dict[str, NoteGroup] = {}
@@ -105,7 +105,8 @@ def _source(entry: dict) -> str:
 def to_markdown(d: CodeDescription) -> str:
     status = "billable" if d.billable else f"**not billable** — needs {d.missing}" if d.missing else "not billable"
     lines = [f"### {d.code} — {d.title}", "", f"{status} · {d.kind} · {d.code_set}", ""]
-    lines.append(d.specificity_explanation)
+    if d.billable:  # a heading's label would describe a title, not a code one can report
+        lines.append(d.specificity_explanation)
     if d.path:
         lines += ["", " › ".join(f"{p['code']} {p['title']}" for p in d.path)]
     if d.seventh_character_used:
@@ -127,9 +128,10 @@ def to_markdown(d: CodeDescription) -> str:
 
 def to_text(d: CodeDescription) -> str:
     status = "billable" if d.billable else f"not billable: needs {d.missing}" if d.missing else "not billable"
-    lines = [f"{d.code}  {d.title}", f"  {status}; {d.kind}; {d.code_set}",
-             f"  {d.specificity.upper() if d.specificity != 'specific' else 'specific'}"
-             + (f" ({d.specificity_reason})" if d.specificity_reason else "")]
+    lines = [f"{d.code}  {d.title}", f"  {status}; {d.kind}; {d.code_set}"]
+    if d.billable:
+        lines.append(f"  {d.specificity.upper() if d.specificity != 'specific' else 'specific'}"
+                     + (f" ({d.specificity_reason})" if d.specificity_reason else ""))
     if d.laterality_unspecified:
         lines.append("  side (laterality) unspecified")
     if d.trimester_unspecified:

@@ -24,10 +24,13 @@ _REFERENCE = re.compile(
     # A trailing dash may touch the next word: CMS writes "(S92.-with 7th character B)".
     r"(?:(?![A-Za-z0-9])|(?<=-)(?=[a-z]))"
 )
+# A qualifier may follow a category written with a bare dot: "(I69. with final characters -20)".
 _SEVENTH_QUALIFIER = re.compile(
-    r"^\s*with (?:7th|seventh) characters? ([A-Z0-9](?:(?:,|,? or|,? and)\s+[A-Z0-9])*)\b"
+    r"^\.?\s*with (?:7th|seventh) characters? ([A-Z0-9](?:(?:,|,? or|,? and)\s+[A-Z0-9])*)\b"
 )
-_QUALIFIER = re.compile(r"^\s*(with [^,;)]*)")
+# "(S52.- with open fracture 7th character)": the 7th characters whose meaning says so.
+_SEVENTH_BY_MEANING = re.compile(r"^\.?\s*with ([a-z][a-z ]*?) (?:7th|seventh) characters?\b")
+_QUALIFIER = re.compile(r"^\.?\s*(with [^,;)]*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +95,31 @@ def parse_note(text: str, codeset: CodeSet) -> ParsedNote:
         rest = text[match.end():]
         qualifier, seventh = "", ""
         seventh_match = _SEVENTH_QUALIFIER.match(rest)
+        meaning_match = _SEVENTH_BY_MEANING.match(rest)
         if seventh_match:
-            qualifier = seventh_match.group(0).strip()
+            qualifier = seventh_match.group(0).strip(" .")
             seventh = "".join(re.findall(r"\b([A-Z0-9])\b", seventh_match.group(1)))
+        elif meaning_match and (seventh := _sevenths_meaning(codeset, first, meaning_match.group(1))):
+            qualifier = meaning_match.group(0).strip(" .")
         else:
             other = _QUALIFIER.match(rest)
             if other:
                 qualifier = other.group(1).strip()
         refs.append(CodeRef(first, last, match.group(0), match.start(), match.end(), qualifier, seventh))
     return ParsedNote(text, tuple(refs))
+
+
+def _sevenths_meaning(codeset: CodeSet, code: str, words: str) -> str:
+    """The 7th characters of `code` whose meaning contains `words` ("open fracture": B, C, E, ...)."""
+    node = codeset.node_index(code)
+    chars = codeset.seventh_characters(node) if node is not None else None
+    if chars is None:  # defined below the category (S52.5- and the like): use the first definition
+        below = codeset.billable_with_prefix(code)[:1]
+        info = codeset.get(below[0]) if below else None
+        chars = codeset.seventh_characters(info.node) if info is not None else None
+    if chars is None:
+        return ""
+    return "".join(c for c, meaning in chars.characters if words.lower() in meaning.lower())
 
 
 def resolve(ref: CodeRef, codeset: CodeSet) -> list[str]:

@@ -22,6 +22,13 @@ _NEC_TITLE = re.compile(r"^other\b|\bother specified\b|\bnot elsewhere classifie
 _BOTH_TITLE = re.compile(r"\bother and unspecified\b|\bunspecified and other\b", re.IGNORECASE)
 _NOS_WORD = re.compile(r"\bunspecified\b|\bNOS\b", re.IGNORECASE)
 _TRIMESTER = re.compile(r"\bunspecified trimester\b", re.IGNORECASE)
+# "stage 1 through stage 4 ..., or unspecified chronic kidney disease", "Chronic or unspecified
+# gastric ulcer": the code serves a specified condition and the unspecified one alike; it is
+# the right code for the specified one (I12.9 for CKD stage 4, I.C.9.a.2), not a NOS code.
+_OR_UNSPECIFIED = re.compile(r"\bor unspecified\b", re.IGNORECASE)
+# 7th characters that leave the side open ("unspecified eye") or another axis ("stage
+# unspecified", "unspecified time").
+_SEVENTH_SIDE = re.compile(r"\bunspecified (?:eye|ear|side)\b", re.IGNORECASE)
 _SIDES = {"right", "left"}
 
 _NEC_MEANING = (
@@ -146,7 +153,7 @@ def _from_text(codeset: CodeSet, node: int) -> Specificity:
     laterality = _laterality_positions(codeset, node, words)
     trimester = bool(_TRIMESTER.search(title))
     residual = [w for i, w in enumerate(words) if i not in laterality]
-    residual_text = " ".join(residual)
+    residual_text = _OR_UNSPECIFIED.sub("", " ".join(residual))
     if trimester:
         residual_text = _TRIMESTER.sub("", residual_text)
     if _BOTH_TITLE.search(title):
@@ -159,12 +166,28 @@ def _from_text(codeset: CodeSet, node: int) -> Specificity:
         return Specificity(NEC, bool(laterality), trimester, "the title names an 'other' (not elsewhere classified) group")
     if nos:
         return Specificity(NOS, bool(laterality), trimester, "the title says 'unspecified'")
+    # An inclusion term "Tubular necrosis NOS" (N17.0) or "Poisoning by penicillins NOS"
+    # (T36.0X1-) makes the code the default for that wording: a specific code, not a NOS one.
     for kind, texts in codeset.own_notes(node):
         if kind != "inclusionTerm":
             continue
         for text in texts:
-            if re.search(r"\bNOS\b", text):
-                return Specificity(NOS, bool(laterality), trimester, f"inclusion term '{text}'")
             if re.search(r"\bNEC\b", text):
                 return Specificity(NEC, bool(laterality), trimester, f"inclusion term '{text}'")
     return Specificity(SPECIFIC, bool(laterality), trimester, "")
+
+
+def classify_code(codeset: CodeSet, node: int, seventh: str = "") -> Specificity:
+    """The label of a code with its 7th character: in E11.32- the 7th character is the eye,
+    in H40.11- the stage, in R40.24- the time, and "unspecified" there counts as in a title."""
+    found = classify(codeset, node)
+    if not seventh:
+        return found
+    chars = codeset.seventh_characters(node)
+    meaning = (chars.meaning(seventh) if chars is not None else None) or ""
+    if _SEVENTH_SIDE.search(meaning):
+        return replace(found, laterality_unspecified=True)
+    if _NOS_WORD.search(_OR_UNSPECIFIED.sub("", meaning)):
+        label = NEC_NOS if found.is_nec else NOS
+        return replace(found, label=label, reason=f"7th character {seventh}: {meaning}", also_unspecified=False)
+    return found

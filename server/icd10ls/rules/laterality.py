@@ -53,10 +53,33 @@ def _bilateral_cousin(cs: CodeSet, node: int) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
+def _lateral_seventh(facts: CodeFacts) -> Lateral | None:
+    """A side given by the 7th character (E11.32-, E11.35-: 1 right eye, 2 left eye, 3 bilateral)."""
+    cs = facts.kb.codeset
+    chars = cs.seventh_characters(facts.node)
+    if chars is None:
+        return None
+    words = _words(chars.meaning(facts.seventh) or "")
+    sides = [w for w in words if w in _SIDES]
+    if len(sides) != 1:
+        return None
+    bilateral = [c for c, meaning in chars.allowed if "bilateral" in _words(meaning)]
+    if len(bilateral) != 1:
+        return None
+    name = dotted(compact(facts.code)[:6] + bilateral[0])
+    if not cs.is_billable(name):
+        return None
+    return Lateral(sides[0], (facts.node, "7th"), name)
+
+
 def lateral_of(facts: CodeFacts) -> Lateral | None:
     if facts.status != VALID:
         return None
     cs = facts.kb.codeset
+    if facts.seventh:
+        by_seventh = _lateral_seventh(facts)
+        if by_seventh is not None:
+            return by_seventh
     title = cs.title_of(facts.node)
     if "right" not in title and "left" not in title and "Right" not in title and "Left" not in title:
         return None
@@ -86,7 +109,8 @@ def laterality(ctx: EncounterContext) -> None:
     """When a condition affects both sides and ICD-10-CM has a bilateral code, that one code
     is reported, not the right and the left codes; two side codes are only for conditions
     without a bilateral code (Official Guidelines I.B.13).  Otitis media of both ears is
-    `H65.93`, not `H65.91` and `H65.92`.  The fix writes the bilateral code on the first
+    `H65.93`, not `H65.91` and `H65.92`.  Where the 7th character is the eye (`E11.32-`,
+    `E11.35-`: 1 right, 2 left, 3 bilateral), `E11.3291` and `E11.3292` are `E11.3293`.  The fix writes the bilateral code on the first
     line and deletes the second."""
     by_key: dict[tuple, tuple] = {}
     for dx, facts in ctx.items:

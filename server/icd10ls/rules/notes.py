@@ -23,11 +23,12 @@ from ..codeset.model import CodeSet
 from ..codeset.noterefs import CodeRef, parse_note
 
 _CONDITIONAL = re.compile(r"\bif (?:applicable|known|present|any|desired|documented)\b", re.IGNORECASE)
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "six": 6, "seventh": 7,
              "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7}
-_POSITION = r"(first|second|third|fourth|fifth|sixth|seventh|final|[1-7](?:st|nd|rd|th))"
+_POSITION = r"(first|second|third|fourth|fifth|sixth|six|seventh|final|[1-7](?:st|nd|rd|th))"
+# "-20" in "with final characters -20" stands for the characters after the dash.
 _CHARACTER_QUALIFIER = re.compile(
-    rf"^with {_POSITION}(?:(?: or | to |-){_POSITION})?[- ]characters? \.?([0-9A-Z]+)(?:-\.?([0-9A-Z]+))?$",
+    rf"^with {_POSITION}(?:(?: or | to |-){_POSITION})?[- ]characters? [-.]?([0-9A-Z]+)(?:-\.?([0-9A-Z]+))?$",
     re.IGNORECASE,
 )
 _SUFFIX_QUALIFIER = re.compile(r"^with \.([0-9A-Z]+)(?:-\.([0-9A-Z]+))?-?$", re.IGNORECASE)

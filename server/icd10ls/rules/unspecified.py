@@ -1,4 +1,4 @@
-"""Unspecified (NOS) codes that have more specific siblings."""
+"""Unspecified (NOS) codes that have more specific siblings, and codes that leave the side open."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 from ..codeset.codes import compact, dotted
 from .findings import Severity
-from ..codeset.specificity import NEC, NEC_NOS, NOS, classify
+from ..codeset.specificity import NEC, NEC_NOS, NOS, Specificity, classify, classify_code
 from .facts import VALID, CodeFacts, Problem
 from .registry import CODE, rule
 from .validity import listing, replace_fixes
@@ -22,23 +22,65 @@ def _as_code(cs, node: int, seventh: str) -> str | None:
     return name if cs.is_billable(name) else None
 
 
-def more_specific(facts: CodeFacts) -> list[str]:
-    """Billable siblings that say more than an NOS code: NEC ("other") ones first."""
+def _sibling_choices(facts: CodeFacts, mine: Specificity, node: int | None = None) -> list[tuple[int, str, bool]]:
+    """(rank, code or heading, billable) for the siblings that say more: NEC ("other") first,
+    then specific codes, then headings (`I50.2-`) whose codes say more still.  When the
+    siblings only differ by side under an unspecified heading ("Unspecified fracture of
+    right patella", `S82.001-`), the heading's own siblings are the ones that say more."""
     cs = facts.kb.codeset
-    mine = classify(cs, facts.node)
-    parent = cs.parent_of(facts.node)
-    ranked: list[tuple[int, str]] = []
+    node = facts.node if node is None else node
+    parent = cs.parent_of(node)
+    ranked: list[tuple[int, str, bool]] = []
     for sibling in cs.children_of(parent) if parent >= 0 else ():
-        if sibling == facts.node:
-            continue
-        code = _as_code(cs, sibling, facts.seventh)
-        if code is None:
+        if sibling == node:
             continue
         spec = classify(cs, sibling)
         if spec.label == NOS and not (mine.laterality_unspecified and not spec.laterality_unspecified):
             continue
-        ranked.append((0 if spec.label in (NEC, NEC_NOS) else 1, code))
-    return [code for _, code in sorted(ranked, key=lambda item: item[0])]
+        code = _as_code(cs, sibling, facts.seventh)
+        if code is not None:
+            ranked.append((0 if spec.label in (NEC, NEC_NOS) else 1, code, True))
+        elif cs.children_of(sibling):
+            ranked.append((2, f"{cs.name_of(sibling)}-", False))
+    if not ranked and node == facts.node and parent >= 0 and cs.kind_of(parent) != "category" \
+            and _titled_unspecified(cs, parent) and classify(cs, parent).is_nos and _sides_only(cs, node):
+        return _sibling_choices(facts, mine, parent)
+    return sorted(ranked, key=lambda item: item[0])
+
+
+_SIDE_WORDS = frozenset({"right", "left", "bilateral", "unspecified", "side"})
+
+
+def _sides_only(cs, node: int) -> bool:
+    """Whether the node's siblings differ from it by the side alone."""
+    mine = re.findall(r"[a-z0-9']+", cs.title_of(node).lower())
+    for sibling in cs.children_of(cs.parent_of(node)):
+        other = re.findall(r"[a-z0-9']+", cs.title_of(sibling).lower())
+        if len(other) != len(mine) or any(a != b and not {a, b} <= _SIDE_WORDS for a, b in zip(mine, other)):
+            return False
+    return True
+
+
+def more_specific(facts: CodeFacts) -> list[str]:
+    """Billable siblings that say more than an NOS code: NEC ("other") ones first."""
+    mine = classify(facts.kb.codeset, facts.node)
+    return [code for _, code, billable in _sibling_choices(facts, mine) if billable]
+
+
+def _other_sevenths(facts: CodeFacts) -> list[str]:
+    """The same code with each 7th character that does not leave the detail open."""
+    cs = facts.kb.codeset
+    chars = cs.seventh_characters(facts.node)
+    out = []
+    for char, _meaning in chars.allowed if chars else ():
+        code = _as_code(cs, facts.node, char)
+        if char != facts.seventh and code and not _leaves_open(classify_code(cs, facts.node, char)):
+            out.append(code)
+    return out
+
+
+def _leaves_open(spec: Specificity) -> bool:
+    return spec.is_nos or spec.laterality_unspecified
 
 
 _UNSPECIFIED = re.compile(r"\bunspecified\b", re.IGNORECASE)
@@ -59,14 +101,58 @@ def unspecified_code(facts: CodeFacts) -> list[Problem]:
     that is all the record says, which is why this is only a hint.  When the record
     documents more, the specific code (or, for a condition without a code of its own, the
     "other specified" NEC code) is the right one.  `L70.9` (acne, unspecified) lists
-    `L70.8` (other acne) first, then the specific acne codes."""
+    `L70.8` (other acne) first, then the specific acne codes; `I50.9` lists the headings
+    `I50.2-`, `I50.3-` whose codes say more.  A 7th character can leave the detail open
+    too: `H40.1110` (stage unspecified) lists the staged codes.  Codes whose title serves
+    a specified condition as well ("stage 1 through stage 4 chronic kidney disease, or
+    unspecified chronic kidney disease", `I12.9`) and codes that are the default of an
+    inclusion term ("Tubular necrosis NOS" at `N17.0`) are not NOS."""
     if facts.status != VALID:
         return []
     cs = facts.kb.codeset
+    spec = classify_code(cs, facts.node, facts.seventh)
+    if spec.is_nos and facts.seventh and spec.reason.startswith("7th character"):
+        better = _other_sevenths(facts)
+        if not better:
+            return []
+        message = (f"{facts.code} has {spec.reason}; "
+                   f"if the record says more, consider {listing(better)}")
+        return [Problem("unspecified-code", message, replace_fixes(facts.kb, better, MAX_HINT_FIXES))]
     if not _titled_unspecified(cs, facts.node) or classify(cs, facts.node).label != NOS:
         return []
-    better = more_specific(facts)
+    choices = _sibling_choices(facts, classify(cs, facts.node))
+    if not choices:
+        return []
+    shown = [code for _, code, _billable in choices]
+    billable = [code for _, code, is_billable in choices if is_billable]
+    message = f"{facts.code} is unspecified (NOS); if the record says more, consider {listing(shown)}"
+    return [Problem("unspecified-code", message, replace_fixes(facts.kb, billable, MAX_HINT_FIXES))]
+
+
+@rule("unspecified-side", Severity.HINT, CODE, "I.B.13, I.C.15.a.3",
+      "a code that leaves the side or the trimester open where codes for it exist")
+def unspecified_side(facts: CodeFacts) -> list[Problem]:
+    """A code whose title (or 7th character) says "unspecified side", "unspecified eye" or
+    "unspecified trimester" is right only when the record does not say; when it does, the
+    code for the right side, the left side, both sides (Official Guidelines I.B.13) or the
+    documented trimester (I.C.15.a.3) is the one to report.  `S03.40XA` (sprain of jaw,
+    unspecified side) lists `S03.41XA`, `S03.42XA`; `E11.3299` (unspecified eye) lists
+    `E11.3291`, `E11.3292`, `E11.3293`.  A hint only: many records leave the side out.
+    In an encounter with a `Z3A` weeks-of-gestation code, the `trimester` rule names the
+    trimester instead."""
+    if facts.status != VALID:
+        return []
+    cs = facts.kb.codeset
+    spec = classify_code(cs, facts.node, facts.seventh)
+    if spec.is_nos or not (spec.laterality_unspecified or spec.trimester_unspecified):
+        return []
+    if spec.laterality_unspecified and facts.seventh and not classify(cs, facts.node).laterality_unspecified:
+        better = _other_sevenths(facts)
+    else:
+        better = [code for _, code, billable in _sibling_choices(facts, spec) if billable
+                  and not _leaves_open(classify_code(cs, cs.get(code).node, facts.seventh))]
     if not better:
         return []
-    message = f"{facts.code} is unspecified (NOS); if the record says more, consider {listing(better)}"
-    return [Problem("unspecified-code", message, replace_fixes(facts.kb, better, MAX_HINT_FIXES))]
+    what = "the side" if spec.laterality_unspecified else "the trimester"
+    message = f"{facts.code} leaves {what} open; if the record documents it, consider {listing(better)}"
+    return [Problem("unspecified-side", message, replace_fixes(facts.kb, better, MAX_HINT_FIXES))]
