@@ -283,15 +283,20 @@ def test_excludes1_does_not_involve_unknown_codes():
 # -- sequencing ---------------------------------------------------------------------------
 
 
-def test_manifestation_first_is_an_error_and_code_first_a_warning():
+def test_a_manifestation_listed_first_is_one_error_not_also_a_code_first_warning():
     result = run("F02.80", "G20.A1")
     [manifestation] = of(result, "manifestation-first")
     assert manifestation.severity is Severity.ERROR
     assert manifestation.span.line == 2
     assert "first-listed" in manifestation.message
-    [code_first] = of(result, "code-first")
+    assert manifestation.related[0].code == "G20.A1"
+    assert not of(result, "code-first")
+
+
+def test_code_first_is_a_warning():
+    [code_first] = of(run("N18.4", "E11.22"), "code-first")
     assert code_first.severity is Severity.WARNING
-    assert code_first.related[0].code == "G20.A1"
+    assert code_first.related[0].code == "E11.22"
 
 
 def test_etiology_then_manifestation_is_fine():
@@ -507,7 +512,7 @@ def test_code_first_is_satisfied_when_a_named_condition_already_comes_first():
     # G20.A1 is the underlying condition of F02.80 and is listed first; a second
     # Parkinson code after the manifestation does not make the order wrong.
     assert "code-first" not in rules_of(run("G20.A1", "F02.80", "G20.A2"))
-    assert "code-first" in rules_of(run("F02.80", "G20.A1", "G20.A1"))
+    assert "code-first" in rules_of(run("I10", "F02.80", "G20.A1"))
 
 
 def test_sequela_first_is_satisfied_when_a_condition_already_comes_first():

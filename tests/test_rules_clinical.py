@@ -136,3 +136,94 @@ def test_a_heading_has_no_specificity_in_its_hover(cs2026):
     text = to_markdown(describe(cs2026, cs2026.get("E11.32")))
     assert "not billable" in text and "**Specific.**" not in text
     assert "**Specific.**" in to_markdown(describe(cs2026, cs2026.get("E11.3293")))
+
+
+# -- 4: "code first" notes in other words ----------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["M10.30", "M1A.30X0", "R53.0", "Z16.10", "B90.9", "B94.8", "G09",
+                                  "E64.0", "O94"])
+def test_generic_code_first_notes_bind_a_first_listed_code(code):
+    [finding] = of(run(code), "code-first")
+    assert finding.severity is Severity.WARNING
+    assert "first" in finding.message
+
+
+@pytest.mark.parametrize("codes", [("A41.9", "B90.9"), ("N18.4", "M10.30"), ("C50.911", "R53.0"),
+                                   ("A41.9", "Z16.10")])
+def test_generic_code_first_notes_are_satisfied_by_any_condition_before(codes):
+    assert not of(run(*codes), "code-first")
+
+
+@pytest.mark.parametrize("code", ["N18.4", "R40.2142", "M40.00"])
+def test_any_associated_notes_do_not_make_a_lone_code_wrong(code):
+    assert all(f.severity is not Severity.WARNING for f in of(run(code), "code-first"))
+
+
+def test_a_sequela_note_asks_for_the_condition_it_resulted_in():
+    [finding] = of(run("B90.9"), "code-first")
+    assert "condition it resulted in" in finding.message
+
+
+# -- 5: a manifestation without its etiology -------------------------------------------------
+
+
+@pytest.mark.parametrize(("other", "manifestation", "named"), [("I10", "F02.80", "G30.-"),
+                                                                ("J45.909", "H36.89", "E75.-")])
+def test_a_manifestation_without_a_named_etiology_is_a_warning(other, manifestation, named):
+    [finding] = of(run(other, manifestation), "missing-etiology")
+    assert finding.severity is Severity.WARNING and finding.code == manifestation
+    assert named in finding.message and len(finding.message) < 160
+
+
+@pytest.mark.parametrize("codes", [("G30.9", "F02.80"), ("G20.A1", "F02.80"), ("B20", "F02.80"),
+                                   ("E75.4", "H36.89"), ("G20.A1", "F02.80", "I10")])
+def test_a_manifestation_with_its_etiology_is_fine(codes):
+    assert not of(run(*codes), "missing-etiology")
+
+
+def test_a_lone_manifestation_is_one_finding_naming_what_is_missing():
+    result = run("F02.80")
+    assert [f.rule for f in result.findings if f.severity <= Severity.WARNING] == ["manifestation-first"]
+    assert "G30.-" in of(result, "manifestation-first")[0].message
+
+
+def test_missing_etiology_can_be_allowed():
+    text = "date: 2026-01-15\ndx: I10\ndx: F02.80  # allow: missing-etiology\n"
+    assert not of(check_text(text, Settings()), "missing-etiology")
+
+
+# -- 9: one problem, one finding; reminders only where they apply; short messages --------------
+
+
+def test_z79_codes_are_not_reminded_of_drug_level_monitoring():
+    for code in ("Z79.01", "Z79.4", "Z79.899"):
+        assert not of(run(code), "code-also"), code
+
+
+def test_a_sequela_code_gets_no_reminder_of_the_acute_injury():
+    assert not of(run("J34.2", "S02.2XXS"), "code-also")
+    assert of(run("S02.2XXA"), "code-also")  # the acute fracture still is
+
+
+def test_the_missing_seventh_character_message_is_short_and_the_fixes_carry_the_meanings():
+    [finding] = of(run("S72.001"), "missing-7th-character")
+    assert len(finding.message) < 140
+    assert "A, B, C" in finding.message and "initial encounter" not in finding.message
+    assert any("initial encounter for closed fracture" in fix.title for fix in finding.fixes)
+
+
+def test_reminder_messages_fit_a_tooltip():
+    for finding in of(run("E11.22"), "use-additional-code"):
+        assert len(finding.message) < 260
+
+
+def test_a_leading_if_applicable_holds_for_every_item():
+    [finding] = of(run("A41.9", "T80.211A"), "code-first")
+    assert "if applicable: sepsis due to central venous catheter" in finding.message
+
+
+def test_a_list_of_possible_manifestations_is_not_a_reminder():
+    assert not of(run("M10.30"), "use-additional-code")
+    assert not of(run("M1A.30X0"), "use-additional-code")
+    assert of(run("E11.22"), "use-additional-code")

@@ -8,6 +8,8 @@ comes from), the 7th characters, and what changed between installed years.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import asdict, dataclass, field
 
 from .changes import describe_history, history
@@ -62,7 +64,7 @@ def describe(codeset: CodeSet, info: CodeInfo, others: list[CodeSet] | None = No
     for note in codeset.notes_in_effect(node):
         group = groups.setdefault(note.kind, NoteGroup(note.kind, NOTE_LABELS[note.kind]))
         under_lead_in = False
-        for text in note.texts:
+        for text in leading_condition_apart(note.texts):
             # "Code first, for adverse effects, ... such as:" introduces the items after it.
             group.entries.append({"text": text, "source": note.source, "inherited": note.inherited,
                                   "under_lead_in": under_lead_in})
@@ -90,6 +92,18 @@ def describe(codeset: CodeSet, info: CodeInfo, others: list[CodeSet] | None = No
         path=path, notes=[groups[k] for k in NOTE_ORDER if k in groups], seventh_characters=allowed,
         seventh_character_used=used, billable_below=below, history=years,
     )
+
+
+_LEADING_CONDITION = re.compile(r"^\W*(if (?:applicable|known))\s*,\s*(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def leading_condition_apart(texts) -> tuple[str, ...]:
+    """A41's "Code first, if applicable," written into its first item: the condition holds
+    for every item, so it is shown as their lead-in ("if applicable:", then the items)."""
+    m = _LEADING_CONDITION.match(texts[0]) if texts else None
+    if m is None or not m.group(2) or m.group(2).rstrip().endswith(":"):
+        return tuple(texts)  # ", if applicable, any causal condition, such as:" is a lead-in already
+    return (f"{m.group(1)}:", m.group(2), *texts[1:])
 
 
 def _readable(text: str) -> str:

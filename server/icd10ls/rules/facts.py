@@ -61,7 +61,13 @@ _MANIFESTATION_TITLE = re.compile(
     r"[^,;]*\bclassified elsewhere\b",
     re.IGNORECASE,
 )
-_UNDERLYING_LEAD = re.compile(r"^\s*(?:the\s+)?underlying\b", re.IGNORECASE)
+# "Code first the underlying ...", and the notes that ask the same in other words:
+# "associated renal disease" (M10.3-), "associated neoplasm" (R53.0), "the infection" (Z16),
+# "condition resulting from (sequela)" (B90-B94, G09, E64, O94).  "any associated" (N18,
+# R40.2) does not: it asks for a code if there is such a condition.
+_UNDERLYING_LEAD = re.compile(
+    r"^\s*(?:the\s+)?(?:underlying\b|associated\b|infection\b|condition resulting from\b"
+    r"|malignant neoplasm\b)", re.IGNORECASE)
 _CAUSAL_CONDITION = re.compile(r"\bany causal condition\b", re.IGNORECASE)
 # T36-T50: "Code first, for adverse effects, the nature of the adverse effect": it binds the
 # adverse-effect codes only; a poisoning code comes before its manifestations (I.C.19.e.5).
@@ -71,12 +77,14 @@ _ADVERSE_EFFECT_TITLE = re.compile(r"^adverse effect of\b", re.IGNORECASE)
 # physiological condition", "Secondary esophageal varices", "Vascular syndromes of brain in
 # cerebrovascular diseases"; or names a condition that only exists as the response to an
 # infection or a treatment (sepsis and SIRS, septic emboli, graft-versus-host disease,
-# cytokine release and immune effector cell syndromes).  Then "code first the underlying ..."
-# always has something to name.
+# cytokine release and immune effector cell syndromes), a sequela (B90-B94, G09, E64, O94),
+# a resistance to drugs (Z16) or a condition "related" to another (R53.0).  Then "code
+# first the underlying ..." always has something to name.
 _DEPENDENT_TITLE = re.compile(
     r"\bdue to\b|\bsecondary\b|\bin (?:[\w-]+ ){0,3}(?:diseases?|conditions?)\b"
     r"|\bsep(?:sis|tic)\b|\binflammatory response syndrome\b|\bgraft-versus-host\b"
-    r"|\bcytokine release\b|\bimmune effector cell",
+    r"|\bcytokine release\b|\bimmune effector cell"
+    r"|\bsequelae?\b|\bresistance to\b|\brelated\b",
     re.IGNORECASE)
 
 

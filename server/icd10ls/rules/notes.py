@@ -20,6 +20,7 @@ from typing import Callable
 
 from ..codeset.codes import compact
 from ..codeset.model import CodeSet
+from ..codeset.describe import leading_condition_apart
 from ..codeset.noterefs import CodeRef, parse_note
 
 _CONDITIONAL = re.compile(r"\bif (?:applicable|known|present|any|desired|documented)\b", re.IGNORECASE)
@@ -156,6 +157,11 @@ def note_ref(ref: CodeRef, text: str) -> NoteRef:
     return NoteRef(ref, text, None, True)
 
 
+def shortened(text: str, limit: int = 160) -> str:
+    """A note's text cut at a word before `limit` characters: a message must fit a tooltip."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " ..."
+
+
 def _note_refs(text: str, codeset: CodeSet) -> tuple[NoteRef, ...]:
     return tuple(note_ref(ref, text) for ref in parse_note(text, codeset).refs)
 
@@ -171,6 +177,7 @@ def own_entries(codeset: CodeSet, node: int) -> tuple[NoteEntry, ...]:
     for kind, texts in codeset.own_notes(node):
         if kind not in RULE_KINDS:
             continue
+        texts = leading_condition_apart(texts)
         lead = texts[0] if texts and texts[0].rstrip().endswith(":") else ""
         refs = tuple(r for text in texts for r in _note_refs(text, codeset))
         categories = categories_of(codeset, refs)

@@ -7,7 +7,9 @@ Only a code's own notes and those of its category or subcategory are used
 (a chapter-wide "use additional code" would remind on every code of the
 chapter), notes qualified "if applicable" and lists of examples ("such as:")
 are left out, and one finding is made per note and encounter however many
-codes inherit it.
+codes inherit it.  A sequela code (7th character S) gets no reminder, and
+notes naming only reasons for an encounter ("code also any therapeutic drug
+level monitoring (Z51.81)") are left to the visits they describe.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from .findings import Severity
 from .engine import EncounterContext
 from .facts import CODE_ALSO, USE_ADDITIONAL, CodeFacts
 from ..codeset.noterefs import CodeRef
-from .notes import NoteEntry, NoteRef, note_ref
+from .notes import NoteEntry, NoteRef, note_ref, shortened
 from .registry import ENCOUNTER, rule
 
 _LABELS = {"useAdditionalCode": "Use additional", "codeAlso": "Code also"}
@@ -37,22 +39,55 @@ class Reminder:
     message: str
 
 
+_ANY = re.compile(r"\bany\b", re.IGNORECASE)
+
+
+def _is_sequela(facts: CodeFacts) -> bool:
+    """A 7th character S code: the injury is over, its "code also any associated ..." notes
+    (S02's intracranial injury) describe the acute injury, not what remains of it."""
+    if not facts.seventh:
+        return False
+    chars = facts.kb.codeset.seventh_characters(facts.node)
+    return "sequela" in ((chars.meaning(facts.seventh) if chars else None) or "").lower()
+
+
+def _encounter_reasons_only(entry: NoteEntry, refs: tuple[NoteRef, ...]) -> bool:
+    """"Code also any therapeutic drug level monitoring (Z51.81)" on every Z79 code: the
+    named codes are reasons for an encounter (chapter 21), which the visit, not the
+    condition, decides; such a note applies only to the visits it describes."""
+    return all(r.ref.first[0] == "Z" for r in refs) and _ANY.search(entry.sentence()) is not None
+
+
+def _manifestations_only(facts: CodeFacts, entry: NoteEntry, refs: tuple[NoteRef, ...]) -> bool:
+    """"Use additional code to identify: autonomic neuropathy in diseases classified elsewhere
+    (G99.0), calculus of urinary tract in diseases classified elsewhere (N22), ..." (M10, M1A):
+    the manifestations the disease may cause, each coded only when the record documents it."""
+    items = [t for t in entry.texts if t != entry.lead] or list(entry.texts)
+    if all("classified elsewhere" in t.lower() for t in items):
+        return True
+    cs = facts.kb.codeset
+    nodes = [cs.node_index(r.ref.first) for r in refs]
+    return all(node is not None and facts.kb.is_manifestation(node) for node in nodes)
+
+
 def reminders_of(facts: CodeFacts, kind: str) -> tuple[Reminder, ...]:
     """The code's own (or its category's) notes of `kind` naming codes, not "if applicable"."""
     out = []
+    if _is_sequela(facts):
+        return ()
     for entry in facts.entries(kind):
         if not entry.from_code or entry.conditional or not entry.refs or _SUCH_AS.search(entry.lead):
             continue
         refs = tuple(r for r in entry.refs if not r.ref.covers(facts.code))
-        if not refs:
+        if not refs or _encounter_reasons_only(entry, refs) or _manifestations_only(facts, entry, refs):
             continue
         quoted = entry.sentence()
         label = _LABELS[kind]
         if kind == "useAdditionalCode" and not quoted.lower().startswith("code"):
             quoted = "code " + quoted
         named = ", ".join(dict.fromkeys(r.ref.written for r in refs))
-        message = (f"{facts.code}: the note at {entry.source} says \"{label} {quoted}\", and no code of this "
-                   f"encounter is among {named}; add one if the record documents it")
+        message = (f"{facts.code}: no code of this encounter is among {named}; add one if the record documents "
+                   f"it (the note at {entry.source} says \"{shortened(label + ' ' + quoted, 120)}\")")
         categories = frozenset(c for c in entry.categories
                                if any(c in _ref_categories(facts, r) for r in refs))
         out.append(Reminder(entry, refs, categories, message))

@@ -14,7 +14,7 @@ from .findings import Related, Severity
 from .engine import EncounterContext
 from .facts import CODE_FIRST, EXTERNAL_CAUSE, MANIFESTATION, SEQUELA, UNDERLYING_FIRST, CodeFacts
 from .moves import move_line_up
-from .notes import NoteEntry, NoteRef, first_covering
+from .notes import NoteEntry, NoteRef, first_covering, shortened
 from .registry import ENCOUNTER, rule
 
 
@@ -40,14 +40,63 @@ def manifestation_first(ctx: EncounterContext) -> None:
     Dementia in Parkinson's disease is `G20.A1` then `F02.80`, never `F02.80` first.  The
     fix moves the underlying condition up: a code the manifestation's "code first" note
     names, else the first disease code of the encounter."""
-    _never_first(ctx, "manifestation-first", MANIFESTATION, "a manifestation code",
-                 "code the underlying condition first", _underlying, "{other} may be the underlying condition")
+    first = _first(ctx, MANIFESTATION)
+    advice = "code the underlying condition first"
+    if first is not None and _underlying(first[1], ctx.items[1:]) is None and _named_conditions(first[1]):
+        advice += f" ({_named_conditions(first[1])})"
+    _never_first(ctx, "manifestation-first", MANIFESTATION, "a manifestation code", advice, _underlying,
+                 "{other} may be the underlying condition")
 
 
 def _underlying(facts: CodeFacts, later: list):
     """The code a manifestation's "code first" note names, else the first disease code."""
     return next(((d, f) for d, f in later if _names(facts, f.code) is not None), None) or next(
         ((d, f) for d, f in later if _is_condition(f) and not f.flags & MANIFESTATION), None)
+
+
+def _named_conditions(facts: CodeFacts, limit: int = 6) -> str:
+    """'G30.-, E75.4, ... ' : the conditions a manifestation's code-first notes name, shortly."""
+    named = list(dict.fromkeys(ref.ref.written for entry, ref in facts.code_first if not entry.conditional))
+    if not named:
+        return ""
+    return ", ".join(named[:limit]) + (", ..." if len(named) > limit else "")
+
+
+def _etiology_named(facts: CodeFacts, others: list) -> bool:
+    """Whether another code of the encounter is one the manifestation's note names, or one
+    whose own "use additional code" note names the manifestation (the etiology side of the pair)."""
+    for _, other in others:
+        if first_covering(facts.code_first, facts.code_first_categories, other.code,
+                          unknown_qualifier_covers=True) is not None:
+            return True
+        for entry in other.entries("useAdditionalCode"):
+            if any(ref.covers(facts.code, unknown_qualifier_covers=True) for ref in entry.refs):
+                return True
+    return False
+
+
+@rule("missing-etiology", Severity.WARNING, ENCOUNTER, "I.A.13",
+      "a manifestation code without any of the underlying conditions its note names", trigger=MANIFESTATION)
+def missing_etiology(ctx: EncounterContext) -> None:
+    """A manifestation code ("in diseases classified elsewhere") is only reported together
+    with the code of its underlying condition (Official Guidelines I.A.13, the etiology/
+    manifestation convention): `F02.80` (dementia in other diseases) needs the disease,
+    such as `G30.9` or `G20.A1`.  The rule warns when no code of the encounter is one of
+    the conditions the manifestation's "code first" note names, and none names the
+    manifestation in its own "use additional code" note: `I10` with `F02.80`, `J45.909`
+    with `H36.89`.  A manifestation listed first is reported by `manifestation-first`
+    instead (one problem, one finding), and notes that name no codes, or only "if
+    applicable", are left alone.  When the record names an underlying condition the note
+    does not list, keep it and add `# allow: missing-etiology`."""
+    first = _first(ctx, MANIFESTATION)
+    for i, (dx, facts) in enumerate(ctx.items):
+        if not facts.flags & MANIFESTATION or (first is not None and dx is first[0]):
+            continue
+        named = _named_conditions(facts)
+        if not named or _etiology_named(facts, ctx.items[:i] + ctx.items[i + 1:]):
+            continue
+        ctx.report("missing-etiology", dx.code_span,
+                   f"{facts.code} needs its underlying condition, coded first: {named}", facts.code)
 
 
 def _never_first(ctx: EncounterContext, rule_id: str, flag: int, kind: str, advice: str, pick, why: str) -> None:
@@ -98,6 +147,8 @@ def code_first(ctx: EncounterContext) -> None:
     for i, (dx, facts) in enumerate(items):
         if not facts.flags & CODE_FIRST:
             continue
+        if i == 0 and facts.flags & MANIFESTATION and first is not None:
+            continue  # manifestation-first reports it, with the same fix
         if any(_names(facts, earlier.code) is not None for _, earlier in items[:i]):
             continue  # a condition the note names is already listed before it
         for later_dx, later in items[i + 1:]:
@@ -118,22 +169,19 @@ def code_first(ctx: EncounterContext) -> None:
         return  # manifestation-first reports it, as an error
     entry = facts.underlying_first
     assert entry is not None
-    note = f"its note at {entry.source} says \"Code first {_shortened(entry.sentence())}\""
+    note = f"its note at {entry.source} says \"Code first {shortened(entry.sentence())}\""
     severity = None  # the rule's
     if facts.is_adverse_effect:
         message = (f"{facts.code} is the {ctx.first_name}, but {note}: list the adverse effect itself "
                    "first (T88.7 when the record does not say what it was)")
     elif facts.underlying_is_certain:
-        message = f"{facts.code} is the {ctx.first_name}, but {note}: list the underlying condition first"
+        what = "the condition it resulted in" if "resulting from" in entry.sentence() else "the underlying condition"
+        message = f"{facts.code} is the {ctx.first_name}, but {note}: list {what} first"
     else:
         message = (f"{facts.code} is the {ctx.first_name}; {note}: if the record documents that "
                    "condition, list it first")
         severity = Severity.INFORMATION
     ctx.report("code-first", dx.code_span, message, facts.code, severity=severity)
-
-
-def _shortened(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " ..."
 
 
 @rule("external-cause-first", Severity.ERROR, ENCOUNTER, "I.C.20.a",

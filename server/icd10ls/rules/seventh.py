@@ -35,7 +35,8 @@ def missing_seventh(facts: CodeFacts) -> list[Problem]:
     """Some categories (injuries, poisonings, fractures, glaucoma stages, ...) require a 7th
     character for every code: a code that has an applicable 7th character is invalid
     without it (Official Guidelines I.A.5, I.A.2).  `S52.521` alone cannot be reported;
-    `S52.521A` (initial encounter for closed fracture) can.  The fixes add each allowed
+    `S52.521A` (initial encounter for closed fracture) can.  The message lists the
+    characters; their meanings are in the quick fixes and the hover.  The fixes add each allowed
     7th character, with placeholder X where the code is shorter than six characters
     (`T07` becomes `T07.XXXA`)."""
     if facts.status != NEEDS_SEVENTH:
@@ -44,10 +45,10 @@ def missing_seventh(facts: CodeFacts) -> list[Problem]:
     chars = kb.codeset.seventh_characters(facts.node)
     padded = pad_for_seventh(facts.code)
     filler = f", after placeholder X ({padded}_)" if compact(padded) != compact(facts.code) else ""
-    message = (f"{facts.code} ({kb.codeset.title_of(facts.node)}) needs a 7th character{filler}: "
-               f"{_choices(kb, facts.node)}")
-    if chars is not None:
-        message += f" (defined at {chars.source})"
+    letters = ", ".join(c for c, _meaning in chars.allowed) if chars is not None else ""
+    # The meanings go to the quick fixes and the hover: sixteen of them do not fit a tooltip.
+    message = (f"{facts.code} needs a 7th character{filler}: {letters} (the quick fixes say what each "
+               f"means)")
     return [Problem("missing-7th-character", message, _seventh_fixes(kb, facts.node))]
 
 
