@@ -94,7 +94,7 @@ def test_lookup_json_history_specificity_and_what_is_missing(capsys, cs2026, cs2
     assert found["missing"] == "more characters: 8 billable codes below it"
     assert found["history"] == ["FY2025: billable; FY2026: header."]
     found = json.loads(call(capsys, "lookup", "G35", "--year", "2025", "--format", "json")[1])
-    assert found["billable"] is True and found["specificity"] == "nos"
+    assert found["billable"] is True and found["specificity"] == "specific"  # "Multiple sclerosis NOS" is its default
     found = json.loads(call(capsys, "lookup", "T07", "--format", "json")[1])
     assert found["missing"] == "a 7th character" and [s["character"] for s in found["seventh_characters"]] == [
         "A", "D", "S"]

@@ -227,3 +227,62 @@ def test_a_list_of_possible_manifestations_is_not_a_reminder():
     assert not of(run("M10.30"), "use-additional-code")
     assert not of(run("M1A.30X0"), "use-additional-code")
     assert of(run("E11.22"), "use-additional-code")
+
+
+# -- 7: suggestions that point the right way --------------------------------------------------
+
+
+def test_a_mistyped_code_suggests_its_own_category_first():
+    [finding] = of(run("E11.23"), "unknown-code")
+    assert fixes(finding)[:3] == ["E11.21", "E11.22", "E11.29"]
+    assert "E31.23" not in finding.message
+
+
+def test_a_look_alike_slip_still_comes_first(cs2026):
+    from icd10ls.codeset.suggest import suggest
+
+    assert suggest(cs2026, "I1O")[0] == "I10"
+    assert suggest(cs2026, "L07.9")[0] == "L70.9"
+
+
+@pytest.mark.parametrize(("heading", "default"), [("E11", "E11.9"), ("I50", "I50.9"), ("E10", "E10.9")])
+def test_a_heading_offers_its_default_code_first(heading, default):
+    [finding] = of(run(heading), "non-billable")
+    assert fixes(finding)[0] == default
+
+
+def test_a_code_of_a_later_year_suggests_the_default_code():
+    [finding] = of(run("E11.A", date=FY2025), "not-in-code-set")
+    assert fixes(finding)[0] == "E11.9"
+
+
+@pytest.mark.parametrize(("written", "code"), [("T07A", "T07.XXXA"), ("T36.01A", "T36.0X1A"),
+                                               ("S03.40A", "S03.40XA")])
+def test_lookup_suggestions_find_the_placeholder_form(cs2026, written, code):
+    from icd10ls.codeset.suggest import suggest
+
+    assert suggest(cs2026, written)[0] == code
+
+
+# -- 10: messages that say what to do ------------------------------------------------------------
+
+
+def test_a_misplaced_dot_message_names_the_code_and_the_safe_fix():
+    [finding] = of(run("E112.2"), "syntax")
+    assert "E11.22" in finding.message and "safe fix" in finding.message
+    assert [(fix.edits[0].new_text, fix.safe) for fix in finding.fixes] == [("E11.22", True)]
+
+
+def test_a_malformed_code_message_names_the_likeliest_codes():
+    [finding] = of(run("I1/0"), "syntax")
+    assert "did you mean I10" in finding.message
+
+
+def test_a_file_that_is_not_utf8_is_reported_with_line_and_column(tmp_path, capsys):
+    from icd10ls.cli import main
+
+    path = tmp_path / "latin1.enc"
+    path.write_bytes("date: 2026-01-15\ndx: I10  # café\n".encode("latin-1"))
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:2:15: not UTF-8 text (byte 0xE9" in err

@@ -397,8 +397,11 @@ def _decode(display: str, raw: bytes, path: Path | None) -> tuple[Document, str 
     try:
         document.text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        return document, (f"{display}: not UTF-8 text (byte {error.start} cannot be decoded); "
-                          "save the file as UTF-8")
+        line_start = raw.rfind(b"\n", 0, error.start) + 1
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = len(raw[line_start:error.start].decode("utf-8", "replace")) + 1
+        return document, (f"{display}:{line}:{column}: not UTF-8 text (byte 0x{raw[error.start]:02X} cannot be "
+                          "decoded); save the file as UTF-8")
     return document, None
 
 

@@ -13,7 +13,6 @@ find anything.
 
 from __future__ import annotations
 
-import itertools
 import re
 import threading
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ..codeset.codes import compact, dotted, pad_for_seventh
 from ..codeset.model import CodeSet
+from ..codeset.suggest import placeholder_readings  # noqa: F401  (where the rules read it)
 from .findings import Severity
 from .notes import NoteEntry, NoteRef, entries_in_effect
 
@@ -480,36 +480,3 @@ def _resolve_in_file(kb: Knowledge, code: str) -> CodeFacts:
     if candidates:
         return CodeFacts(kb, code, PLACEHOLDER, candidates=candidates)
     return CodeFacts(kb, code, UNKNOWN)
-
-
-def placeholder_readings(cs: CodeSet, bare: str) -> tuple[str, ...]:
-    """Codes the written one becomes with its placeholder X put right.
-
-    The written X after the category are dropped and as many X as needed are
-    placed again before the 7th character, in every possible way; a reading is
-    kept when it is a billable code, or, when no 7th character seems to be
-    written, a code waiting for one.
-    """
-    if not 4 <= len(bare) <= 7:
-        return ()
-    found: list[str] = []
-    for body, seventh in ((bare[:-1], bare[-1]), (bare, "")):
-        stem = body[3:].replace("X", "")
-        free = 6 - 3 - len(stem)
-        if free < 0 or (free == 0 and body[3:] == stem):
-            continue
-        for places in itertools.combinations(range(3), free):
-            chars = iter(stem)
-            tail = "".join("X" if i in places else next(chars) for i in range(3))
-            candidate = dotted(body[:3] + tail + seventh)
-            if candidate in found or compact(candidate) == bare:
-                continue
-            if seventh and cs.is_billable(candidate):
-                found.append(candidate)
-            elif not seventh:
-                node = cs.node_index(candidate)
-                if node is not None and cs.needs_seventh(node):
-                    found.append(candidate)
-        if found:
-            break
-    return tuple(found)

@@ -25,10 +25,17 @@ def syntax(ctx: FileContext) -> None:
     lines = ctx.file.lines
     for issue in ctx.file.issues:
         fixes: list[Fix] = []
+        message = issue.message
         if issue.kind == "not-a-code":
-            fixes = _code_fixes(ctx, issue.span, lines[issue.span.line][issue.span.start:issue.span.end])
+            token = lines[issue.span.line][issue.span.start:issue.span.end]
+            fixes = _code_fixes(ctx, issue.span, token)
+            if fixes and fixes[0].safe:  # say the fix: the coder need not guess what was meant
+                message = (f"'{token}' is not a code as written; it is {fixes[0].edits[0].new_text} with the dot "
+                           "in its place (a safe fix: `icd10ls check --fix` applies it)")
+            elif fixes:
+                message += f"; did you mean {' or '.join(f.edits[0].new_text for f in fixes[:3])}?"
         severity = Severity.WARNING if issue.kind in _COMMENT_ISSUES else None
-        ctx.report("syntax", issue.span, issue.message, None, (), fixes, severity)
+        ctx.report("syntax", issue.span, message, None, (), fixes, severity)
     for allow in ctx.file.allows.values():
         for rule_id, span in zip(allow.rules, allow.spans):
             if rule_id in RULES:

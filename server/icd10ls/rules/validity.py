@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from ..codeset.codes import compact
 from .findings import Fix, Severity, TextEdit
-from ..codeset.specificity import classify
-from ..codeset.suggest import suggest
+from ..codeset.suggest import defaults_first, suggest
 from .engine import NON_CANONICAL, EncounterContext
 from .facts import (HEADER, IN_CODE_SET, NOT_ON_DATE, OTHER_YEAR, UNKNOWN, WRITTEN, CodeFacts,
                     FixSpec, Knowledge, Problem)
@@ -43,22 +42,13 @@ def replace_fixes(kb: Knowledge, codes: list[str], limit: int = MAX_FIXES) -> tu
     return tuple(FixSpec(f"Replace with {titled(kb, code)}", code) for code in codes[:limit])
 
 
-def residual_first(kb: Knowledge, codes: list[str], limit: int = MAX_FIXES) -> list[str]:
-    """Codes in document order; when there are too many to list, NOS and NEC ones first.
-
-    Without frequency data the residual codes are the safest picks to show: one
-    of them fits whatever the record says.
-    """
+def residual_first(kb: Knowledge, codes: list[str], limit: int = MAX_FIXES, heading: str | None = None) -> list[str]:
+    """Codes in document order; when there are too many to list, the default and the
+    residual (NOS, NEC) ones first: one of them fits whatever the record says
+    (`codeset.suggest.defaults_first`)."""
     if len(codes) <= limit:
         return codes
-    cs = kb.codeset
-
-    def rank(code: str) -> int:
-        info = cs.get(code)
-        spec = classify(cs, info.node) if info is not None else None
-        return 0 if spec is not None and spec.label != "specific" else 1
-
-    return sorted(codes, key=rank)[:limit]
+    return defaults_first(kb.codeset, codes, heading)[:limit]
 
 
 def listing(codes: list[str], total: int | None = None, limit: int = 6) -> str:
@@ -154,7 +144,7 @@ def replacements_for(kb: Knowledge, code: str, present) -> list[str]:
         below = [c for c in below if len(compact(c)) == 7 and c[-1] == seventh] or below
     new = [c for c in below if not any(c in other for other in present)]
     ordered = new + [c for c in below if c not in new]
-    return residual_first(kb, ordered)
+    return residual_first(kb, ordered, heading=cs.name_of(node))
 
 
 @rule("non-billable", Severity.ERROR, CODE, "I.A.3, I.B.2",
@@ -178,7 +168,7 @@ def non_billable(facts: CodeFacts) -> list[Problem]:
     if history:
         message += (f"; it was a billable code in {', '.join(f'FY{y}' for y in history)} "
                     f"but not in FY{cs.fiscal_year}")
-    shown = residual_first(kb, below)
+    shown = residual_first(kb, below, heading=code)
     message += f": use {listing(shown, len(below))}"
     return [Problem("non-billable", message, replace_fixes(kb, shown))]
 
