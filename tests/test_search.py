@@ -178,3 +178,37 @@ def test_the_index_read_from_the_cache_is_the_one_built(store, tmp_path):
     again = search.index_for(codeset)
     assert again.search("diab ckd", 10) == built.search("diab ckd", 10)
     assert search.read_blob(written, search._MAGIC) is not None
+
+
+# -- coders' words and the default codes ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("type 2 diabetes", "E11.9"), ("dm2", "E11.9"), ("diabetes", "E11.9"), ("diabetis", "E11.9"),
+    ("uti", "N39.0"), ("heart attack", "I21.9"), ("mi", "I21.9"), ("chf", "I50.9"), ("heart failure", "I50.9"),
+    ("copd", "J44.9"), ("ckd", "N18.9"), ("afib", "I48.91"), ("htn", "I10"), ("hypertension", "I10"),
+    ("asthma", "J45.909"),
+])
+def test_coders_words_find_the_default_code_first(cs2026, query, first):
+    from icd10ls.codeset.search import index_for
+
+    index = index_for(cs2026)
+    assert index.search(query, 10)[0].code == first
+    assert index.exhaustive_search(query, 10)[0].code == first
+
+
+def test_a_default_does_not_hide_what_the_query_says_more(cs2026):
+    from icd10ls.codeset.search import index_for
+
+    index = index_for(cs2026)
+    assert index.search("ckd 3", 5)[0].code.startswith("N18.3")
+    assert index.search("type 2 diabetes ckd", 5)[0].code == "E11.22"
+
+
+def test_initial_encounters_come_before_sequela_unless_asked(cs2026):
+    from icd10ls.codeset.search import index_for
+
+    index = index_for(cs2026)
+    codes = [h.code for h in index.search("fx femur neck left", 10)]
+    assert codes[0].endswith("A") and not any(c.endswith("S") for c in codes[:4])
+    assert index.search("fx femur neck left sequela", 5)[0].code.endswith("S")

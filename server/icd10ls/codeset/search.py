@@ -66,6 +66,43 @@ ABBREVIATIONS = {
     "lt": "left",
     "rt": "right",
 }
+# Everyday phrases coders type for a condition the titles name otherwise.
+PHRASES = {
+    "heart attack": "myocardial infarction",
+    "high blood pressure": "hypertension",
+    "stroke": "cerebral infarction",
+}
+
+# The code the Alphabetic Index gives a condition written without further detail (its
+# main term with no subterm), for the conditions coders look up most: a search for the
+# condition lists it first.  Keys are what a query reads once abbreviations are expanded.
+DEFAULT_CODES = {
+    "hypertension": "I10",
+    "diabetes": "E11.9",
+    "diabetes mellitus": "E11.9",
+    "type 2 diabetes": "E11.9",
+    "type 2 diabetes mellitus": "E11.9",
+    "type 1 diabetes": "E10.9",
+    "type 1 diabetes mellitus": "E10.9",
+    "heart failure": "I50.9",
+    "congestive heart failure": "I50.9",
+    "urinary tract infection": "N39.0",
+    "chronic obstructive pulmonary disease": "J44.9",
+    "chronic kidney disease": "N18.9",
+    "myocardial infarction": "I21.9",
+    "acute myocardial infarction": "I21.9",
+    "atrial fibrillation": "I48.91",
+    "asthma": "J45.909",
+    "pneumonia": "J18.9",
+    "sepsis": "A41.9",
+    "coronary artery disease": "I25.10",
+    "gastro esophageal reflux disease": "K21.9",
+    "acute kidney failure": "N17.9",
+    "hyperlipidemia": "E78.5",
+    "anemia": "D64.9",
+    "obesity": "E66.9",
+    "cerebral infarction": "I63.9",
+}
 
 _WORD = re.compile(r"[a-z0-9]+")
 # When too few entries share the query's words, entries sharing only some are
@@ -96,8 +133,11 @@ def _words(text: str) -> list[str]:
     return [_stem(word) for word in _WORD.findall(_fold(text))]
 
 
-# Words that do not make a title more specific when ranking equal matches (stemmed like titles).
-_UNINFORMATIVE = frozenset(_words("unspecified NOS of the and or in to"))
+# Words that do not make a title more specific when ranking equal matches (stemmed like titles):
+# "without complications" and "site not specified" are how default codes say "nothing more".
+_UNINFORMATIVE = frozenset(_words("unspecified NOS of the and or in to without complications site not specified"))
+_DEFAULTS = {" ".join(_words(term)): code for term, code in DEFAULT_CODES.items()}
+_SEVENTH_ORDER = ("initial", "subsequent", "sequela")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +228,7 @@ class SearchIndex:
                 == len(self.title_lengths)) or len(offsets) != len(self.vocabulary) + 1 or (
                 offsets and offsets[-1] != len(docs)):
             raise ValueError("inconsistent search index")
+        self._docs_by_code: dict[str, int] | None = None
 
     def title(self, doc: int) -> str:
         info = self.codeset.get(self.codes[doc])
@@ -213,7 +254,11 @@ class SearchIndex:
     def understand(self, query: str) -> list[tuple[str, list[str]]]:
         """Each query word with the vocabulary words it stands for (first = the one scored)."""
         tokens: list[str] = []
-        for word in _WORD.findall(_fold(query))[:16]:
+        folded = _fold(query)
+        for phrase, meaning in PHRASES.items():
+            if phrase in folded:
+                folded = re.sub(rf"\b{phrase}\b", meaning, folded)
+        for word in _WORD.findall(folded)[:16]:
             # No title word has more than 30 letters, so 40 are enough to match a
             # token; the rest of a pasted 10,000-letter "word" would only be slow.
             word = word[:40]
@@ -254,16 +299,46 @@ class SearchIndex:
             processor=None, limit=None)}
         query_words = query.split()
         asked = set(query_words)
+        # Without a word for the encounter, the initial encounter comes before the
+        # subsequent ones and the sequela (a coder looking up "fx femur neck" means the fracture).
+        encounter_asked = any(word.startswith(("initial", "subsequ", "sequel")) for word in query_words)
 
         def order(doc: int) -> tuple:
             words = self.title_words(doc).split()
             head = words[: len(query_words)] == query_words
             added = sum(1 for word in words if word not in asked and word not in _UNINFORMATIVE)
-            return (-top[doc], -title_scores.get(doc, 0), not self.billable[doc], not head, added,
-                    self.title_lengths[doc], doc)
+            return (-top[doc], -title_scores.get(doc, 0), not self.billable[doc], not head,
+                    0 if encounter_asked else self._encounter_rank(doc), added, self.title_lengths[doc], doc)
 
         best = heapq.nsmallest(limit, top, key=order)
+        default = self._default_doc(query)
+        if default is not None:
+            # The Alphabetic Index's default code for the condition leads, found or not.
+            top.setdefault(default, 100.0)
+            best = [default] + [d for d in best if d != default][: limit - 1]
         return [SearchHit(self.codes[d], self.title(d), bool(self.billable[d]), top[d]) for d in best]
+
+    def _encounter_rank(self, doc: int) -> int:
+        """0 for codes without a 7th character and initial encounters, 1 subsequent, 2 sequela."""
+        code = self.codes[doc]
+        if len(code) < 8:
+            return 0
+        info = self.codeset.get(code)
+        chars = self.codeset.seventh_characters(info.node) if info is not None and info.seventh else None
+        meaning = ((chars.meaning(info.seventh) if chars else None) or "").lower()
+        for rank, word in enumerate(_SEVENTH_ORDER):
+            if meaning.startswith(word):
+                return rank
+        return 0
+
+    def _default_doc(self, query: str) -> int | None:
+        code = _DEFAULTS.get(query)
+        if code is None:
+            return None
+        if self._docs_by_code is None:
+            codes = self.codes
+            self._docs_by_code = {codes[i]: i for i in range(len(codes))}
+        return self._docs_by_code.get(code)
 
     def _scored(self, query: str, docs: list[int] | None) -> list[tuple[int, float]]:
         """Entries `docs` (every entry when None) scored against the query; weak matches dropped."""
