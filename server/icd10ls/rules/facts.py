@@ -24,6 +24,7 @@ from ..codeset.model import CodeSet
 from ..codeset.suggest import placeholder_readings  # noqa: F401  (where the rules read it)
 from .findings import Severity
 from .notes import NoteEntry, NoteRef, entries_in_effect
+from .scopes import guideline_flags
 
 if TYPE_CHECKING:
     from ..codeset.dated import DateValidity
@@ -283,6 +284,8 @@ def _flags(facts: CodeFacts) -> int:
         flags |= CODE_ALSO
     if facts.lateral is not None:
         flags |= LATERAL
+    if facts.status == VALID:
+        flags |= guideline_flags(facts.kb.codeset, facts.code, facts.node, facts.title, facts.seventh)
     return flags
 
 

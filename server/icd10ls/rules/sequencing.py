@@ -14,11 +14,19 @@ from .findings import Related, Severity
 from .engine import EncounterContext
 from .facts import CODE_FIRST, EXTERNAL_CAUSE, MANIFESTATION, SEQUELA, UNDERLYING_FIRST, CodeFacts
 from .moves import move_line_up
+from .scopes import LISTING, secondary_only
 from .notes import NoteEntry, NoteRef, first_covering, shortened
 from .registry import ENCOUNTER, rule
 
 
-def _first(ctx: EncounterContext, flag: int = 0):
+def _reported_as_first(ctx: EncounterContext, facts: CodeFacts) -> bool:
+    """A first code that `manifestation-first` (an error) or `additional-only` (Z16: "for use
+    as additional codes", Z3A) reports already: one problem, one finding."""
+    return bool(facts.flags & MANIFESTATION) or bool(
+        facts.flags & LISTING and secondary_only(ctx.kb.codeset, facts.code, facts.node))
+
+
+def first_item(ctx: EncounterContext, flag: int = 0):
     """The first diagnosis with its facts, if the first line is a code of the code set (with `flag`)."""
     if ctx.items and ctx.items[0][0].index == 0 and (not flag or ctx.items[0][1].flags & flag):
         return ctx.items[0]
@@ -40,11 +48,11 @@ def manifestation_first(ctx: EncounterContext) -> None:
     Dementia in Parkinson's disease is `G20.A1` then `F02.80`, never `F02.80` first.  The
     fix moves the underlying condition up: a code the manifestation's "code first" note
     names, else the first disease code of the encounter."""
-    first = _first(ctx, MANIFESTATION)
+    first = first_item(ctx, MANIFESTATION)
     advice = "code the underlying condition first"
     if first is not None and _underlying(first[1], ctx.items[1:]) is None and _named_conditions(first[1]):
         advice += f" ({_named_conditions(first[1])})"
-    _never_first(ctx, "manifestation-first", MANIFESTATION, "a manifestation code", advice, _underlying,
+    never_first(ctx, "manifestation-first", MANIFESTATION, "a manifestation code", advice, _underlying,
                  "{other} may be the underlying condition")
 
 
@@ -88,7 +96,7 @@ def missing_etiology(ctx: EncounterContext) -> None:
     instead (one problem, one finding), and notes that name no codes, or only "if
     applicable", are left alone.  When the record names an underlying condition the note
     does not list, keep it and add `# allow: missing-etiology`."""
-    first = _first(ctx, MANIFESTATION)
+    first = first_item(ctx, MANIFESTATION)
     for i, (dx, facts) in enumerate(ctx.items):
         if not facts.flags & MANIFESTATION or (first is not None and dx is first[0]):
             continue
@@ -99,14 +107,14 @@ def missing_etiology(ctx: EncounterContext) -> None:
                    f"{facts.code} needs its underlying condition, coded first: {named}", facts.code)
 
 
-def _never_first(ctx: EncounterContext, rule_id: str, flag: int, kind: str, advice: str, pick, why: str) -> None:
+def never_first(ctx: EncounterContext, rule_id: str, flag: int, kind: str, advice: str, pick, why: str) -> None:
     """Report a first code of a kind that is never first, with the code `pick` finds to move up."""
-    first = _first(ctx, flag)
+    first = first_item(ctx, flag)
     if first is None:
         return
     facts = first[1]
     message = f"{facts.code} is {kind} ({facts.title}): it cannot be the {ctx.first_name}; {advice}"
-    _report_order(ctx, rule_id, first, pick(facts, ctx.items[1:]), message, why, "Move {other} first")
+    report_order(ctx, rule_id, first, pick(facts, ctx.items[1:]), message, why, "Move {other} first")
 
 
 def _names(facts: CodeFacts, code: str) -> tuple[NoteEntry, NoteRef] | None:
@@ -114,7 +122,7 @@ def _names(facts: CodeFacts, code: str) -> tuple[NoteEntry, NoteRef] | None:
     return first_covering(facts.code_first, facts.code_first_categories, code)
 
 
-def _report_order(ctx: EncounterContext, rule_id: str, item, other, message: str, why: str, move: str) -> None:
+def report_order(ctx: EncounterContext, rule_id: str, item, other, message: str, why: str, move: str) -> None:
     """A finding on `item` that `other` (if any) should come before it, with the fix moving it up."""
     dx, facts = item
     related, fixes = [], []
@@ -142,13 +150,13 @@ def code_first(ctx: EncounterContext) -> None:
     any causal condition first" never triggers this rule: the causal condition may be
     unknown."""
     items = ctx.items
-    first = _first(ctx)
+    first = first_item(ctx)
     reported_first = False
     for i, (dx, facts) in enumerate(items):
         if not facts.flags & CODE_FIRST:
             continue
-        if i == 0 and facts.flags & MANIFESTATION and first is not None:
-            continue  # manifestation-first reports it, with the same fix
+        if i == 0 and first is not None and _reported_as_first(ctx, facts):
+            continue  # manifestation-first or additional-only reports it, with the same fix
         if any(_names(facts, earlier.code) is not None for _, earlier in items[:i]):
             continue  # a condition the note names is already listed before it
         for later_dx, later in items[i + 1:]:
@@ -158,15 +166,15 @@ def code_first(ctx: EncounterContext) -> None:
             entry, ref = hit
             message = (f"{facts.code} is listed before {later.code}, which its code-first note names: "
                        f"list {later.code} first (the note at {entry.source} says \"Code first {entry.quote(ref)}\")")
-            _report_order(ctx, "code-first", (dx, facts), (later_dx, later), message,
+            report_order(ctx, "code-first", (dx, facts), (later_dx, later), message,
                           f"{{other}} should come before {facts.code}", f"Move {{other}} above {facts.code}")
             reported_first = reported_first or (first is not None and dx is first[0])
             break
     if first is None or reported_first or not first[1].flags & UNDERLYING_FIRST:
         return
     dx, facts = first
-    if facts.flags & MANIFESTATION:
-        return  # manifestation-first reports it, as an error
+    if _reported_as_first(ctx, facts):
+        return
     entry = facts.underlying_first
     assert entry is not None
     note = f"its note at {entry.source} says \"Code first {shortened(entry.sentence())}\""
@@ -191,7 +199,7 @@ def external_cause_first(ctx: EncounterContext) -> None:
     what activity) are secondary codes: they are never the principal or first-listed
     diagnosis (Official Guidelines I.C.20.a).  `W19.XXXA` (unspecified fall) follows the
     injury it caused.  The fix moves the first code that is not an external cause up."""
-    _never_first(ctx, "external-cause-first", EXTERNAL_CAUSE, "an external cause code",
+    never_first(ctx, "external-cause-first", EXTERNAL_CAUSE, "an external cause code",
                  "list the injury or condition it explains first",
                  lambda facts, later: next(((d, f) for d, f in later if not f.flags & EXTERNAL_CAUSE), None),
                  "{other} is not an external cause code")
@@ -218,5 +226,5 @@ def sequela_first(ctx: EncounterContext) -> None:
         f = later[1]
         message = (f"{facts.code} ({facts.title}) is listed before {f.code}: code the condition the "
                    f"sequela produced first and the sequela code after it")
-        _report_order(ctx, "sequela-first", (dx, facts), later, message, "{other} may be the residual condition",
+        report_order(ctx, "sequela-first", (dx, facts), later, message, "{other} may be the residual condition",
                       f"Move {{other}} above {facts.code}")

@@ -129,13 +129,12 @@ def unspecified_code(facts: CodeFacts) -> list[Problem]:
     return [Problem("unspecified-code", message, replace_fixes(facts.kb, billable, MAX_HINT_FIXES))]
 
 
-@rule("unspecified-side", Severity.HINT, CODE, "I.B.13, I.C.15.a.3",
-      "a code that leaves the side or the trimester open where codes for it exist")
+@rule("unspecified-side", Severity.HINT, CODE, "I.B.13",
+      "a code that leaves the side open where codes for each side exist")
 def unspecified_side(facts: CodeFacts) -> list[Problem]:
-    """A code whose title (or 7th character) says "unspecified side", "unspecified eye" or
-    "unspecified trimester" is right only when the record does not say; when it does, the
-    code for the right side, the left side, both sides (Official Guidelines I.B.13) or the
-    documented trimester (I.C.15.a.3) is the one to report.  `S03.40XA` (sprain of jaw,
+    """A code whose title (or 7th character) says "unspecified side" or "unspecified eye" is
+    right only when the record does not say; when it does, the code for the right side,
+    the left side or both sides (Official Guidelines I.B.13) is the one to report.  `S03.40XA` (sprain of jaw,
     unspecified side) lists `S03.41XA`, `S03.42XA`; `E11.3299` (unspecified eye) lists
     `E11.3291`, `E11.3292`, `E11.3293`.  A hint only: many records leave the side out.
     In an encounter with a `Z3A` weeks-of-gestation code, the `trimester` rule names the
@@ -144,8 +143,8 @@ def unspecified_side(facts: CodeFacts) -> list[Problem]:
         return []
     cs = facts.kb.codeset
     spec = classify_code(cs, facts.node, facts.seventh)
-    if spec.is_nos or not (spec.laterality_unspecified or spec.trimester_unspecified):
-        return []
+    if spec.is_nos or not spec.laterality_unspecified:
+        return []  # an unspecified trimester is the `trimester` rule's: it reads the weeks (Z3A)
     if spec.laterality_unspecified and facts.seventh and not classify(cs, facts.node).laterality_unspecified:
         better = _other_sevenths(facts)
     else:
@@ -153,6 +152,5 @@ def unspecified_side(facts: CodeFacts) -> list[Problem]:
                   and not _leaves_open(classify_code(cs, cs.get(code).node, facts.seventh))]
     if not better:
         return []
-    what = "the side" if spec.laterality_unspecified else "the trimester"
-    message = f"{facts.code} leaves {what} open; if the record documents it, consider {listing(better)}"
+    message = f"{facts.code} leaves the side open; if the record documents it, consider {listing(better)}"
     return [Problem("unspecified-side", message, replace_fixes(facts.kb, better, MAX_HINT_FIXES))]
