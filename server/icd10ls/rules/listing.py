@@ -10,8 +10,9 @@ additional codes" at B95-B97 and Z16).
 
 from __future__ import annotations
 
-from .findings import Severity
+from .findings import Related, Severity
 from .engine import EncounterContext
+from .moves import move_line_up
 from .registry import ENCOUNTER, rule
 from .scopes import LISTING, first_listed_only, secondary_only
 from .sequencing import first_item, report_order
@@ -60,7 +61,9 @@ def first_listed_only_rule(ctx: EncounterContext) -> None:
             continue
         what = "the principal diagnosis of the birth record" if facts.code.startswith("Z38") else \
             f"only the {ctx.first_name}"
+        first_dx, first = items[0]
         message = f"{facts.code} ({facts.title}) is {what}; list it first"
-        report_order(ctx, "first-listed-only", items[0], (dx, facts), message, "{other} may only be first",
-                     "Move {other} first")
+        ctx.report("first-listed-only", dx.code_span, message, facts.code,
+                   [Related(first_dx.code_span, first.code, f"{first.code}, listed first")],
+                   [move_line_up(ctx.file, dx.line, first_dx.line, f"Move {facts.code} first")])
         return

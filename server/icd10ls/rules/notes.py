@@ -166,6 +166,47 @@ def _note_refs(text: str, codeset: CodeSet) -> tuple[NoteRef, ...]:
     return tuple(note_ref(ref, text) for ref in parse_note(text, codeset).refs)
 
 
+# An Excludes1 reference that spans this many categories names a kind of condition, not codes:
+# T88.7's "specified adverse effects of drugs and medicaments (A00-R94 and T80-T88.6, T88.8)".
+BROAD_CATEGORIES = 500
+_CONDITION_IN = re.compile(r"^(.+?) in [a-z]", re.IGNORECASE)
+_FILLER = frozenset({"and", "or", "the", "of", "a", "an", "with"})
+
+
+def _with_words(title: str) -> set[str]:
+    """The words after "with" in a title: "... with hypoglycemia with coma" gives hypoglycemia, coma."""
+    lower = title.lower()
+    at = lower.find(" with ")
+    return set(re.findall(r"[a-z]+", lower[at:])) if at >= 0 else set()
+
+
+def _excludes1_scope(codeset: CodeSet, refs: tuple[NoteRef, ...]) -> tuple[NoteRef, ...]:
+    """Excludes1 references read as the note means them.
+
+    A reference that spans most of the classification (T88.7) is dropped: paired with
+    every code of an encounter it would only be noise.  A range of whole categories
+    quoted for a condition "in" them, "somnolence, stupor and coma in diabetes (E08-E13)"
+    (R40), stands for the codes of the range whose titles add that condition with "with"
+    (the diabetes codes "with coma"), when the range has such codes; "psychosis in
+    schizophrenia (F20-F29)" (F53) keeps its whole range, as no code there is "with
+    psychosis".
+    """
+    out = []
+    for r in refs:
+        categories = ref_categories(codeset, r.ref.first, r.ref.last)
+        if len(categories) >= BROAD_CATEGORIES:
+            continue
+        m = _CONDITION_IN.match(r.text[:r.ref.start].strip(" (")) if r.ref.is_range and r.test is None else None
+        words = {w for w in re.findall(r"[a-z]+", m.group(1).lower()) if w not in _FILLER} if m else set()
+        if words:
+            codes = codeset.billable_in_range(r.ref.first, r.ref.last)
+            named = frozenset(c for c in codes if words & _with_words(codeset.get(c).title))
+            if named and len(named) * 4 <= len(codes):
+                r = NoteRef(r.ref, r.text, named.__contains__, True)
+        out.append(r)
+    return tuple(out)
+
+
 # The note kinds rules read; the others (includes, inclusion terms, ...) only matter to people.
 RULE_KINDS = frozenset({"excludes1", "codeFirst", "useAdditionalCode", "codeAlso"})
 
@@ -180,6 +221,8 @@ def own_entries(codeset: CodeSet, node: int) -> tuple[NoteEntry, ...]:
         texts = leading_condition_apart(texts)
         lead = texts[0] if texts and texts[0].rstrip().endswith(":") else ""
         refs = tuple(r for text in texts for r in _note_refs(text, codeset))
+        if kind == "excludes1":
+            refs = _excludes1_scope(codeset, refs)
         categories = categories_of(codeset, refs)
         out.append(NoteEntry(kind, codeset.display_name(node), codeset.kind_of(node), lead, texts, refs,
                              categories))

@@ -134,11 +134,11 @@ def unspecified_code(facts: CodeFacts) -> list[Problem]:
 def unspecified_side(facts: CodeFacts) -> list[Problem]:
     """A code whose title (or 7th character) says "unspecified side" or "unspecified eye" is
     right only when the record does not say; when it does, the code for the right side,
-    the left side or both sides (Official Guidelines I.B.13) is the one to report.  `S03.40XA` (sprain of jaw,
-    unspecified side) lists `S03.41XA`, `S03.42XA`; `E11.3299` (unspecified eye) lists
-    `E11.3291`, `E11.3292`, `E11.3293`.  A hint only: many records leave the side out.
-    In an encounter with a `Z3A` weeks-of-gestation code, the `trimester` rule names the
-    trimester instead."""
+    the left side or both sides (Official Guidelines I.B.13) is the one to report.
+    `S03.40XA` (sprain of jaw, unspecified side) lists `S03.41XA`, `S03.42XA`;
+    `E11.3299` (unspecified eye) lists `E11.3291`, `E11.3292`, `E11.3293`.  A hint only:
+    many records leave the side out.  An unspecified trimester is the `trimester`
+    rule's, which reads the weeks of gestation (`Z3A`) of the encounter."""
     if facts.status != VALID:
         return []
     cs = facts.kb.codeset
