@@ -141,7 +141,7 @@ def test_a_heading_has_no_specificity_in_its_hover(cs2026):
 # -- 4: "code first" notes in other words ----------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["M10.30", "M1A.30X0", "R53.0", "Z16.10", "B90.9", "B94.8", "G09",
+@pytest.mark.parametrize("code", ["M10.30", "M1A.30X0", "R53.0", "B90.9", "B94.8", "G09",
                                   "E64.0", "O94"])
 def test_generic_code_first_notes_bind_a_first_listed_code(code):
     [finding] = of(run(code), "code-first")
@@ -153,6 +153,12 @@ def test_generic_code_first_notes_bind_a_first_listed_code(code):
                                    ("A41.9", "Z16.10")])
 def test_generic_code_first_notes_are_satisfied_by_any_condition_before(codes):
     assert not of(run(*codes), "code-first")
+
+
+def test_the_infection_note_of_z16_is_one_finding_with_additional_only():
+    result = run("Z16.10")
+    assert [f.rule for f in result.findings if f.severity <= Severity.WARNING] == ["additional-only"]
+    assert not of(run("Z16.10", "A41.9"), "code-first")
 
 
 @pytest.mark.parametrize("code", ["N18.4", "R40.2142", "M40.00"])
@@ -285,4 +291,4 @@ def test_a_file_that_is_not_utf8_is_reported_with_line_and_column(tmp_path, caps
     path.write_bytes("date: 2026-01-15\ndx: I10  # café\n".encode("latin-1"))
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
-    assert f"{path}:2:15: not UTF-8 text (byte 0xE9" in err
+    assert f"{path}: not UTF-8 text at line 2, column 15 (byte 0xE9" in err

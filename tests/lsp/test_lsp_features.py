@@ -232,7 +232,7 @@ async def test_server_commands_for_the_extension(client: LanguageClient):
 async def test_pull_diagnostics_when_the_client_supports_them(pull_client: LanguageClient):
     uri = "file:///tmp/icd10ls-tests/pull.enc"
     pull_client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-        uri=uri, language_id="icd10-encounter", version=1, text="dx: R51\n")))
+        uri=uri, language_id="icd10-encounter", version=1, text="date: 2026-01-15\ndx: R51\n")))
     report = await pull_client.text_document_diagnostic_async(types.DocumentDiagnosticParams(text_document=doc(uri)))
     assert [d.code for d in report.items] == ["non-billable"]
 

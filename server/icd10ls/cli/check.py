@@ -400,8 +400,8 @@ def _decode(display: str, raw: bytes, path: Path | None) -> tuple[Document, str 
         line_start = raw.rfind(b"\n", 0, error.start) + 1
         line = raw.count(b"\n", 0, error.start) + 1
         column = len(raw[line_start:error.start].decode("utf-8", "replace")) + 1
-        return document, (f"{display}:{line}:{column}: not UTF-8 text (byte 0x{raw[error.start]:02X} cannot be "
-                          "decoded); save the file as UTF-8")
+        return document, (f"{display}: not UTF-8 text at line {line}, column {column} (byte "
+                          f"0x{raw[error.start]:02X} cannot be decoded); save the file as UTF-8")
     return document, None
 
 

@@ -15,8 +15,11 @@ def no_date(ctx: FileContext) -> None:
     date for inpatient stays): codes are added, deleted and changed every October 1 and
     sometimes April 1, and each code must be verified in the Tabular List of that release
     (Official Guidelines I.B.1).  An encounter without a `date:` header is checked against
-    the newest installed code set (or the year the settings force), which may not be its
-    own; the warning names the code set used.  Add `date: YYYY-MM-DD` to the encounter."""
+    the newest installed code set, which may not be its own; the warning names the code
+    set used.  Add `date: YYYY-MM-DD` to the encounter.  When the settings force a fiscal
+    year (`year = 2025`, `--year`), that choice is explicit and nothing is reported."""
+    if ctx.settings.year is not None:
+        return  # the settings chose the code set: nothing is silent
     for encounter, selection in zip(ctx.file.encounters, ctx.selections):
         if "date" in encounter.headers or not any(dx.code for dx in encounter.diagnoses):
             continue
@@ -27,7 +30,6 @@ def no_date(ctx: FileContext) -> None:
             line = ctx.file.lines[encounter.start_line]
             start = len(line) - len(line.lstrip())
             span = Span(encounter.start_line, start, start + len("encounter"))
-        chosen = "the year the settings force" if ctx.settings.year is not None else "the newest installed"
         ctx.report("no-date", span,
-                   f"no date: the codes are checked against {selection.codeset.label} ({chosen}); "
+                   f"no date: the codes are checked against {selection.codeset.label} (the newest installed); "
                    f"add 'date: YYYY-MM-DD' (the date of service, or of discharge for an inpatient stay)")
