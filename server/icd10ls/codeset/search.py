@@ -137,7 +137,7 @@ def _words(text: str) -> list[str]:
 # "without complications" and "site not specified" are how default codes say "nothing more".
 _UNINFORMATIVE = frozenset(_words("unspecified NOS of the and or in to without complications site not specified"))
 _DEFAULTS = {" ".join(_words(term)): code for term, code in DEFAULT_CODES.items()}
-_SEVENTH_ORDER = ("initial", "subsequent", "sequela")
+_ENCOUNTER_RANK = {"A": 0, "B": 0, "C": 0, "S": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,17 +319,17 @@ class SearchIndex:
         return [SearchHit(self.codes[d], self.title(d), bool(self.billable[d]), top[d]) for d in best]
 
     def _encounter_rank(self, doc: int) -> int:
-        """0 for codes without a 7th character and initial encounters, 1 subsequent, 2 sequela."""
+        """0 for codes without a 7th character and initial encounters, 1 subsequent, 2 sequela.
+
+        Read from the letter alone: wherever ICD-10-CM's 7th character is a letter (injuries,
+        poisonings, pathological and stress fractures), A, B and C are initial encounters, S
+        is the sequela and the other letters are subsequent encounters; digits (the eye,
+        the fetus, the stage) are not an encounter at all.
+        """
         code = self.codes[doc]
-        if len(code) < 8:
+        if len(code) < 8 or code[-1].isdigit():
             return 0
-        info = self.codeset.get(code)
-        chars = self.codeset.seventh_characters(info.node) if info is not None and info.seventh else None
-        meaning = ((chars.meaning(info.seventh) if chars else None) or "").lower()
-        for rank, word in enumerate(_SEVENTH_ORDER):
-            if meaning.startswith(word):
-                return rank
-        return 0
+        return _ENCOUNTER_RANK.get(code[-1], 1)
 
     def _default_doc(self, query: str) -> int | None:
         code = _DEFAULTS.get(query)
