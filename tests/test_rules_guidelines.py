@@ -74,13 +74,14 @@ def test_unrelated_conditions_can_be_allowed():
 
 
 @pytest.mark.parametrize(("without", "other"), [("E11.9", "E11.22"), ("E11.9", "E11.65"), ("E10.9", "E10.10"),
-                                                ("O03.9", "O03.5")])
+                                                ("O03.9", "O03.5"), ("K50.00", "K50.011")])
 def test_without_complications_beside_a_complication_of_its_category(without, other):
     [finding] = of(run(without, other), "combination-code")
     assert finding.code == without and other in finding.message
 
 
-@pytest.mark.parametrize("codes", [("E11.9", "E10.22"), ("E11.9", "I10"), ("E11.9",), ("E11.22", "E11.65")])
+@pytest.mark.parametrize("codes", [("E11.9", "E10.22"), ("E11.9", "I10"), ("E11.9",), ("E11.22", "E11.65"),
+                                   ("I87.001", "I87.012"), ("K50.00", "K50.111"), ("E11.9", "E11.A")])
 def test_without_complications_alone_in_its_category_is_fine(codes):
     assert not of(run(*codes), "combination-code")
 
@@ -200,6 +201,7 @@ def test_a_sequela_needs_its_residual_condition():
     assert of(run("S02.2XXS", "W19.XXXS"), "sequela-residual")
     assert not of(run("J34.2", "S02.2XXS"), "sequela-residual")
     assert not of(run("S02.2XXA"), "sequela-residual")
+    assert not of(run("J34.2", "W19.XXXS"), "sequela-residual")
 
 
 def test_a_coma_scale_takes_one_code_of_each_part_at_one_time():

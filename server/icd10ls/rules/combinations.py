@@ -86,11 +86,15 @@ def _hypertension(ctx: EncounterContext, codes: list[str]) -> None:
 
 
 def _without_complications(ctx: EncounterContext) -> None:
+    cs = ctx.kb.codeset
     for dx, facts in ctx.items:
         if not WITHOUT_COMPLICATIONS.search(facts.title):
             continue
+        # The same condition: a code under the heading the "without" code is under (E11.22 and
+        # E11.9 under E11; K50.011 and K50.00 under K50.0), not another site or side (I87.012).
+        heading = cs.parent_of(facts.node)
         other = next(((d, f) for d, f in ctx.items if f.category == facts.category and f.code != facts.code
-                      and not WITHOUT_COMPLICATIONS.search(f.title)), None)
+                      and not WITHOUT_COMPLICATIONS.search(f.title) and heading in cs.ancestors(f.node)), None)
         if other is None:
             continue
         other_dx, other_facts = other

@@ -67,8 +67,8 @@ def sequela_residual(ctx: EncounterContext) -> None:
     septum) is missing.  The rule warns when the encounter has no other code that can be
     that condition (external cause codes and other sequela codes cannot)."""
     for dx, facts in ctx.items:
-        if not facts.flags & SEQUELA:
-            continue
+        if not facts.flags & SEQUELA or facts.flags & EXTERNAL_CAUSE:
+            continue  # an external cause's S says how an old injury happened, not what it left
         if any(f is not facts and not f.flags & (SEQUELA | EXTERNAL_CAUSE) and f.code[0] != "Z" for _, f in ctx.items):
             return
         message = (f"{facts.code} is a sequela code: code the residual condition it left (the scar, the deformity, "
