@@ -292,3 +292,15 @@ def test_a_file_that_is_not_utf8_is_reported_with_line_and_column(tmp_path, caps
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"{path}: not UTF-8 text at line 2, column 15 (byte 0xE9" in err
+
+
+# -- the example files -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["outpatient-clinic.enc", "inpatient-mixed.enc", "quick-list.enc"])
+def test_the_clean_examples_have_no_errors_or_warnings(name):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / name
+    result = check_text(path.read_text(encoding="utf-8"), Settings())
+    assert [(f.rule, f.message) for f in result.findings if f.severity <= Severity.WARNING] == []
