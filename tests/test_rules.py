@@ -456,15 +456,23 @@ def test_if_applicable_notes_are_not_reminders():
 
 
 def test_code_also_when_the_named_codes_are_absent():
-    [finding] = of(run("S06.0X1A"), "code-also")
+    [finding] = of(run("S02.0XXA"), "code-also")
     assert finding.severity is Severity.INFORMATION
-    assert "S02.-" in finding.message
-    assert not of(run("S06.0X1A", "S02.0XXA"), "code-also")
+    assert "S06.-" in finding.message
+    assert not of(run("S02.0XXA", "S06.0X1A"), "code-also")
+
+
+def test_a_list_of_conditions_after_a_lead_in_is_not_a_reminder():
+    # S06 "code also any associated: open wound of head (S01.-), skull fracture (S02.-)",
+    # I25 "use additional code to identify: chronic total occlusion ..., tobacco use ...".
+    assert not of(run("S06.0X1A"), "code-also")
+    assert not of(run("I25.10"), "use-additional-code")
+    assert not of(run("J45.909"), "use-additional-code")
 
 
 def test_a_shared_note_is_reported_once_per_encounter():
-    findings = of(run("E11.9", "E11.65"), "use-additional-code")
-    assert sum("Z79.4" in f.message for f in findings) == 1
+    findings = of(run("J01.00", "J01.10"), "use-additional-code")
+    assert sum("B95-B97" in f.message for f in findings) == 1
 
 
 # -- unspecified-code ---------------------------------------------------------------------

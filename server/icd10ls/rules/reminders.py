@@ -7,9 +7,9 @@ Only a code's own notes and those of its category or subcategory are used
 (a chapter-wide "use additional code" would remind on every code of the
 chapter), notes qualified "if applicable" and lists of examples ("such as:")
 are left out, and one finding is made per note and encounter however many
-codes inherit it.  A sequela code (7th character S) gets no reminder, and
-notes naming only reasons for an encounter ("code also any therapeutic drug
-level monitoring (Z51.81)") are left to the visits they describe.
+codes inherit it.  A sequela code (7th character S) gets no reminder, nor
+do notes that list several conditions after a lead-in (any of which some
+patients have) or name only factors influencing health status (Z codes).
 """
 
 from __future__ import annotations
@@ -39,9 +39,6 @@ class Reminder:
     message: str
 
 
-_ANY = re.compile(r"\bany\b", re.IGNORECASE)
-
-
 def _is_sequela(facts: CodeFacts) -> bool:
     """A 7th character S code: the injury is over, its "code also any associated ..." notes
     (S02's intracranial injury) describe the acute injury, not what remains of it."""
@@ -51,11 +48,21 @@ def _is_sequela(facts: CodeFacts) -> bool:
     return "sequela" in ((chars.meaning(facts.seventh) if chars else None) or "").lower()
 
 
-def _encounter_reasons_only(entry: NoteEntry, refs: tuple[NoteRef, ...]) -> bool:
-    """"Code also any therapeutic drug level monitoring (Z51.81)" on every Z79 code: the
-    named codes are reasons for an encounter (chapter 21), which the visit, not the
-    condition, decides; such a note applies only to the visits it describes."""
-    return all(r.ref.first[0] == "Z" for r in refs) and _ANY.search(entry.sentence()) is not None
+def _factors_only(refs: tuple[NoteRef, ...]) -> bool:
+    """Notes naming only factors that influence health status (chapter 21: Z codes):
+    "code also any therapeutic drug level monitoring (Z51.81)" on every Z79 code.  The
+    circumstance belongs to some visits only, to code when the record says so."""
+    return all(r.ref.first[0] == "Z" for r in refs)
+
+
+def _alternatives(entry: NoteEntry) -> bool:
+    """A lead-in and a list of several things: "use additional code to identify: chronic total
+    occlusion (I25.82), exposure to environmental tobacco smoke (Z77.22), ..., tobacco use
+    (Z72.0)" (I25), "control using: insulin (Z79.4), oral antidiabetic drugs (Z79.84)"
+    (E11), "code also any associated: open wound of head (S01.-), skull fracture (S02.-)"
+    (S06).  Each item is a condition some patients have, not something the code lacks;
+    a note naming one thing ("stage of chronic kidney disease (N18.1-N18.6)") is."""
+    return bool(entry.lead) and len([t for t in entry.texts if t != entry.lead]) > 1
 
 
 def _manifestations_only(facts: CodeFacts, entry: NoteEntry, refs: tuple[NoteRef, ...]) -> bool:
@@ -79,7 +86,7 @@ def reminders_of(facts: CodeFacts, kind: str) -> tuple[Reminder, ...]:
         if not entry.from_code or entry.conditional or not entry.refs or _SUCH_AS.search(entry.lead):
             continue
         refs = tuple(r for r in entry.refs if not r.ref.covers(facts.code))
-        if not refs or _encounter_reasons_only(entry, refs) or _manifestations_only(facts, entry, refs):
+        if not refs or _factors_only(refs) or _alternatives(entry) or _manifestations_only(facts, entry, refs):
             continue
         quoted = entry.sentence()
         label = _LABELS[kind]
@@ -178,8 +185,9 @@ def use_additional_code(ctx: EncounterContext) -> None:
       "a 'code also' note whose codes are absent", trigger=CODE_ALSO)
 def code_also(ctx: EncounterContext) -> None:
     """A "code also" note says that two codes may be needed to describe a condition fully,
-    without saying which comes first (Official Guidelines I.A.17): a traumatic brain injury
-    (`S06`) with an associated open wound of the head or skull fracture.  This reminder
-    appears when none of the codes the note names is in the encounter; it is information
-    only."""
+    without saying which comes first (Official Guidelines I.A.17): a skull fracture (`S02`)
+    with an associated intracranial injury (`S06`).  This reminder appears when none of
+    the codes the note names is in the encounter; it is information only.  A note listing
+    several conditions after a lead-in ("any associated: open wound of head, skull
+    fracture" at `S06`) names what some patients have, and reminds no one."""
     _remind(ctx, "code-also", "code_also")
