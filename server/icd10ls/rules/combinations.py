@@ -14,7 +14,8 @@ from .findings import Fix, Related, Severity, TextEdit
 from .engine import EncounterContext
 from .moves import delete_line
 from .registry import ENCOUNTER, rule
-from .scopes import CKD, COMBINATION, HEART_DISEASE, HEART_FAILURE, HYPERTENSIVE, WITHOUT_COMPLICATIONS, starts
+from .scopes import (CKD, COMBINATION, HEART_DISEASE, HEART_FAILURE, HEART_KIDNEY, HYPERTENSION, HYPERTENSIVE, WITHOUT,
+                     starts)
 
 _SEVERE_CKD = ("N18.5", "N18.6")  # stage 5 and end stage renal disease
 _WITH_FAILURE = ("I11.0", "I13.0", "I13.2")
@@ -52,11 +53,15 @@ def combination_code(ctx: EncounterContext) -> None:
     describe the complications, I.C.4.a); and systolic (`I50.2-`) with diastolic
     (`I50.3-`) heart failure, which is `I50.4-`.  When the record states that the
     conditions are unrelated, add `# allow: combination-code`."""
-    items = ctx.items
-    codes = [f.code for _, f in items]
-    _hypertension(ctx, codes)
-    _without_complications(ctx)
-    _combined_failure(ctx)
+    mask = 0
+    for _, facts in ctx.items:
+        mask |= facts.flags
+    if mask & HYPERTENSION:
+        _hypertension(ctx, [f.code for _, f in ctx.items])
+    if mask & WITHOUT:
+        _without_complications(ctx)
+    if mask & HEART_KIDNEY:
+        _combined_failure(ctx)
 
 
 def _hypertension(ctx: EncounterContext, codes: list[str]) -> None:
@@ -88,13 +93,13 @@ def _hypertension(ctx: EncounterContext, codes: list[str]) -> None:
 def _without_complications(ctx: EncounterContext) -> None:
     cs = ctx.kb.codeset
     for dx, facts in ctx.items:
-        if not WITHOUT_COMPLICATIONS.search(facts.title):
+        if not facts.flags & WITHOUT:
             continue
         # The same condition: a code under the heading the "without" code is under (E11.22 and
         # E11.9 under E11; K50.011 and K50.00 under K50.0), not another site or side (I87.012).
         heading = cs.parent_of(facts.node)
         other = next(((d, f) for d, f in ctx.items if f.category == facts.category and f.code != facts.code
-                      and not WITHOUT_COMPLICATIONS.search(f.title) and heading in cs.ancestors(f.node)), None)
+                      and not f.flags & WITHOUT and heading in cs.ancestors(f.node)), None)
         if other is None:
             continue
         other_dx, other_facts = other

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from .findings import Related, Severity
 from .engine import EncounterContext
-from .facts import EXTERNAL_CAUSE, SEQUELA, CodeFacts
+from .facts import EXTERNAL_CAUSE, SEQUELA
 from .registry import ENCOUNTER, rule
-from .scopes import CONSISTENCY
+from .scopes import CONSISTENCY, INJURY_PHASE, encounter_phase
 
 _COMA_PARTS = {"R40.21": "eyes open", "R40.22": "best verbal response", "R40.23": "best motor response"}
 # I.C.21.c.3: a BMI code goes with "an associated, reportable diagnosis (such as obesity)":
@@ -22,15 +22,8 @@ _BMI_CONDITIONS = ("E66", "E40", "E41", "E42", "E43", "E44", "E45", "E46", "E64.
                    "Z98.84", "O99.21", "E88.8", "R64")
 
 
-def _meaning(facts: CodeFacts) -> str:
-    if not facts.seventh:
-        return ""
-    chars = facts.kb.codeset.seventh_characters(facts.node)
-    return ((chars.meaning(facts.seventh) if chars else None) or "").lower()
-
-
 @rule("injury-encounter", Severity.WARNING, ENCOUNTER, "I.C.19.a",
-      "the same injury coded for the initial and for a subsequent encounter", trigger=CONSISTENCY)
+      "the same injury coded for the initial and for a subsequent encounter", trigger=INJURY_PHASE)
 def injury_encounter(ctx: EncounterContext) -> None:
     """The 7th character of an injury says which phase of care the encounter is: "initial"
     while the patient receives active treatment, "subsequent" after it, during healing or
@@ -40,11 +33,9 @@ def injury_encounter(ctx: EncounterContext) -> None:
     initial: dict[int, tuple] = {}
     subsequent: dict[int, tuple] = {}
     for dx, facts in ctx.items:
-        meaning = _meaning(facts)
-        if meaning.startswith("initial"):
-            initial.setdefault(facts.node, (dx, facts))
-        elif meaning.startswith("subsequent"):
-            subsequent.setdefault(facts.node, (dx, facts))
+        if facts.flags & INJURY_PHASE:
+            phase = initial if encounter_phase(facts.code) == 1 else subsequent
+            phase.setdefault(facts.node, (dx, facts))
     for node, (dx, facts) in subsequent.items():
         other = initial.get(node)
         if other is None:

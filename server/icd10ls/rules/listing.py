@@ -14,12 +14,12 @@ from .findings import Related, Severity
 from .engine import EncounterContext
 from .moves import move_line_up
 from .registry import ENCOUNTER, rule
-from .scopes import LISTING, first_listed_only, secondary_only
+from .scopes import FIRST_ONLY, SECONDARY_ONLY, secondary_only
 from .sequencing import first_item, report_order
 
 
 @rule("additional-only", Severity.WARNING, ENCOUNTER, "I.C.21.c.3, I.C.21.c.11",
-      "a code for use as an additional code only, listed first or alone", trigger=LISTING)
+      "a code for use as an additional code only, listed first or alone", trigger=SECONDARY_ONLY)
 def additional_only(ctx: EncounterContext) -> None:
     """Some codes only add information to another code and are never the principal or
     first-listed diagnosis: the infectious agent (B95-B97, "for use as supplementary or
@@ -29,14 +29,12 @@ def additional_only(ctx: EncounterContext) -> None:
     (Z33.1) and the body mass index (Z68, with its associated diagnosis, I.C.21.c.3).
     `B96.20` (E. coli) follows the infection it identifies, `N39.0`.  The fix moves the
     first code that is not of this kind up."""
-    first = first_item(ctx, LISTING)
+    first = first_item(ctx, SECONDARY_ONLY)
     if first is None:
         return
     dx, facts = first
     why = secondary_only(ctx.kb.codeset, facts.code, facts.node)
-    if why is None:
-        return
-    other = next(((d, f) for d, f in ctx.items[1:] if secondary_only(ctx.kb.codeset, f.code, f.node) is None), None)
+    other = next(((d, f) for d, f in ctx.items[1:] if not f.flags & SECONDARY_ONLY), None)
     where = "listed first" if len(ctx.items) > 1 else "the only code"
     message = (f"{facts.code} is {where}, but it is only an additional code ({why}); "
                f"list the condition it adds to first")
@@ -45,7 +43,7 @@ def additional_only(ctx: EncounterContext) -> None:
 
 
 @rule("first-listed-only", Severity.WARNING, ENCOUNTER, "I.C.21.c.16, I.C.16.a.2",
-      "a code that may only be first-listed (Z00, Z38, Z51.1-, ...) listed after another", trigger=LISTING)
+      "a code that may only be first-listed (Z00, Z38, Z51.1-, ...) listed after another", trigger=FIRST_ONLY)
 def first_listed_only_rule(ctx: EncounterContext) -> None:
     """The Official Guidelines list Z codes that may only be the principal or first-listed
     diagnosis (I.C.21.c.16): general and special examinations (Z00, except Z00.6; Z01,
@@ -57,7 +55,7 @@ def first_listed_only_rule(ctx: EncounterContext) -> None:
     is for.  The fix moves it first."""
     items = ctx.items
     for dx, facts in items[1:]:
-        if not first_listed_only(facts.code):
+        if not facts.flags & FIRST_ONLY:
             continue
         what = "the principal diagnosis of the birth record" if facts.code.startswith("Z38") else \
             f"only the {ctx.first_name}"

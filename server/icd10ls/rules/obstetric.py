@@ -17,7 +17,7 @@ from .engine import EncounterContext
 from .facts import CodeFacts
 from .moves import move_line_up
 from .registry import ENCOUNTER, rule
-from .scopes import LISTING, OBSTETRIC, secondary_only
+from .scopes import FIRST_ONLY, OBSTETRIC, SECONDARY_ONLY
 from .sequencing import report_order
 
 _TRIMESTER = re.compile(r"\b(first|second|third|unspecified) trimester\b", re.IGNORECASE)
@@ -74,7 +74,7 @@ def obstetric_first(ctx: EncounterContext) -> None:
     have their own place (a Z code that may only be first-listed, or one that is only an
     additional code) are left to `first-listed-only` and `additional-only`."""
     items = ctx.items
-    if not items or _obstetric(items[0][1]) or items[0][1].flags & LISTING:
+    if not items or _obstetric(items[0][1]) or items[0][1].flags & (FIRST_ONLY | SECONDARY_ONLY):
         return
     later = next(((d, f) for d, f in items[1:] if _obstetric(f)), None)
     if later is None:
@@ -118,7 +118,7 @@ def _placed_elsewhere(ctx: EncounterContext) -> bool:
     """Whether another rule already reports the first code: an additional-only code listed
     first (Z37, Z3A), or a liveborn infant code that makes this the newborn's record."""
     first = ctx.items[0][1]
-    return bool(first.flags & LISTING and secondary_only(ctx.kb.codeset, first.code, first.node)) or any(
+    return bool(first.flags & SECONDARY_ONLY) or any(
         f.code.startswith("Z38") for _, f in ctx.items)
 
 

@@ -10,13 +10,19 @@ or the tabular notes' (B95-B97, Z16: "for use as additional codes").
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..codeset.model import CodeSet
 
-COMBINATION = 1 << 12  # hypertension, heart failure, CKD; codes titled "without complications"
-LISTING = 1 << 13  # codes that are only first-listed, or never first-listed
-OBSTETRIC = 1 << 14  # chapter 15 and 16 codes, Z3A, Z37
-CONSISTENCY = 1 << 15  # injuries with an encounter 7th character, coma scale, BMI
+HYPERTENSION = 1 << 12  # I10-I13
+HEART_KIDNEY = 1 << 13  # heart failure and the heart diseases of I.C.9.a.1, chronic kidney disease
+WITHOUT = 1 << 14  # a title "without complications"
+COMBINATION = HYPERTENSION | HEART_KIDNEY | WITHOUT
+FIRST_ONLY = 1 << 15  # codes that may only be first-listed (I.C.21.c.16)
+SECONDARY_ONLY = 1 << 16  # codes that are never first-listed
+OBSTETRIC = 1 << 17  # chapter 15 and 16 codes, Z3A, Z37
+CONSISTENCY = 1 << 18  # coma scale, BMI
+INJURY_PHASE = 1 << 19  # a 7th character for the initial or a subsequent encounter
 
 HYPERTENSIVE = ("I10", "I11", "I12", "I13")
 HEART_FAILURE = "I50"
@@ -30,7 +36,7 @@ FIRST_LISTED_ONLY = ("Z00", "Z01", "Z02", "Z04", "Z31.81", "Z31.83", "Z31.84", "
                      "Z40", "Z42", "Z51.0", "Z51.1", "Z52", "Z76.1", "Z76.2", "Z99.12")
 FIRST_LISTED_EXCEPT = ("Z00.6", "Z52.9")
 # Codes the guidelines allow as secondary codes only, with the section that says so.
-SECONDARY_ONLY = {
+SECONDARY_ONLY_CODES = {
     "Z3A": "I.C.21.c.11: weeks of gestation give additional information about the pregnancy",
     "Z37": "I.C.21.c.11: the outcome of delivery is always a secondary code",
     "Z33.1": "I.C.21.c.3: pregnant state, incidental, is a secondary code only",
@@ -42,8 +48,27 @@ CORE_OBSTETRIC = ("O", "P", "Z3A", "Z37")
 CONSISTENCY_PREFIXES = ("R40.2", "Z68")
 
 
-def starts(code: str, prefixes) -> bool:
-    return code.startswith(tuple(prefixes))
+def starts(code: str, prefixes: tuple[str, ...]) -> bool:
+    return code.startswith(prefixes)
+
+
+@lru_cache(maxsize=65536)
+def without_complications(title: str) -> bool:
+    return WITHOUT_COMPLICATIONS.search(title) is not None
+
+
+def encounter_phase(code: str) -> int:
+    """1 for an initial encounter, 2 for a subsequent one, 0 otherwise, from the 7th character.
+
+    Wherever ICD-10-CM's 7th character is a letter (injuries, poisonings, pathological and
+    stress fractures), A, B and C are initial encounters (closed or open fracture), S is
+    the sequela and every other letter a subsequent encounter; digits (the eye, the
+    fetus, the stage) are no encounter at all.
+    """
+    if len(code) < 8 or code[-1].isdigit():
+        return 0
+    last = code[-1]
+    return 1 if last in "ABC" else 0 if last == "S" else 2
 
 
 def first_listed_only(code: str) -> bool:
@@ -66,7 +91,7 @@ def additional_note(codeset: CodeSet, node: int) -> str | None:
 
 def secondary_only(codeset: CodeSet, code: str, node: int) -> str | None:
     """Why the code is never first-listed: a guideline section or a tabular note; None if it may be."""
-    for prefix, why in SECONDARY_ONLY.items():
+    for prefix, why in SECONDARY_ONLY_CODES.items():
         if code.startswith(prefix):
             return why
     note = additional_note(codeset, node)
@@ -75,13 +100,20 @@ def secondary_only(codeset: CodeSet, code: str, node: int) -> str | None:
 
 def guideline_flags(codeset: CodeSet, code: str, node: int, title: str, seventh: str) -> int:
     flags = 0
-    if starts(code, HYPERTENSIVE) or starts(code, HEART_DISEASE) or code.startswith(CKD) \
-            or WITHOUT_COMPLICATIONS.search(title):
-        flags |= COMBINATION
-    if first_listed_only(code) or secondary_only(codeset, code, node):
-        flags |= LISTING
+    if starts(code, HYPERTENSIVE):
+        flags |= HYPERTENSION
+    if starts(code, HEART_DISEASE) or code.startswith(CKD):
+        flags |= HEART_KIDNEY
+    if without_complications(title):
+        flags |= WITHOUT
+    if first_listed_only(code):
+        flags |= FIRST_ONLY
+    if secondary_only(codeset, code, node):
+        flags |= SECONDARY_ONLY
     if starts(code, CORE_OBSTETRIC):
         flags |= OBSTETRIC
-    if seventh or starts(code, CONSISTENCY_PREFIXES):
+    if starts(code, CONSISTENCY_PREFIXES):
         flags |= CONSISTENCY
+    if seventh and encounter_phase(code):
+        flags |= INJURY_PHASE
     return flags

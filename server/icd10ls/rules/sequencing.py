@@ -14,16 +14,15 @@ from .findings import Related, Severity
 from .engine import EncounterContext
 from .facts import CODE_FIRST, EXTERNAL_CAUSE, MANIFESTATION, SEQUELA, UNDERLYING_FIRST, CodeFacts
 from .moves import move_line_up
-from .scopes import LISTING, secondary_only
+from .scopes import SECONDARY_ONLY
 from .notes import NoteEntry, NoteRef, first_covering, shortened
 from .registry import ENCOUNTER, rule
 
 
-def _reported_as_first(ctx: EncounterContext, facts: CodeFacts) -> bool:
+def _reported_as_first(facts: CodeFacts) -> bool:
     """A first code that `manifestation-first` (an error) or `additional-only` (Z16: "for use
     as additional codes", Z3A) reports already: one problem, one finding."""
-    return bool(facts.flags & MANIFESTATION) or bool(
-        facts.flags & LISTING and secondary_only(ctx.kb.codeset, facts.code, facts.node))
+    return bool(facts.flags & (MANIFESTATION | SECONDARY_ONLY))
 
 
 def first_item(ctx: EncounterContext, flag: int = 0):
@@ -77,8 +76,11 @@ def _etiology_named(facts: CodeFacts, others: list) -> bool:
         if first_covering(facts.code_first, facts.code_first_categories, other.code,
                           unknown_qualifier_covers=True) is not None:
             return True
+    category = facts.code[:3]
+    for _, other in others:
         for entry in other.entries("useAdditionalCode"):
-            if any(ref.covers(facts.code, unknown_qualifier_covers=True) for ref in entry.refs):
+            if category in entry.categories and any(
+                    ref.covers(facts.code, unknown_qualifier_covers=True) for ref in entry.refs):
                 return True
     return False
 
@@ -155,7 +157,7 @@ def code_first(ctx: EncounterContext) -> None:
     for i, (dx, facts) in enumerate(items):
         if not facts.flags & CODE_FIRST:
             continue
-        if i == 0 and first is not None and _reported_as_first(ctx, facts):
+        if i == 0 and first is not None and _reported_as_first(facts):
             continue  # manifestation-first or additional-only reports it, with the same fix
         if any(_names(facts, earlier.code) is not None for _, earlier in items[:i]):
             continue  # a condition the note names is already listed before it
@@ -173,7 +175,7 @@ def code_first(ctx: EncounterContext) -> None:
     if first is None or reported_first or not first[1].flags & UNDERLYING_FIRST:
         return
     dx, facts = first
-    if _reported_as_first(ctx, facts):
+    if _reported_as_first(facts):
         return
     entry = facts.underlying_first
     assert entry is not None
