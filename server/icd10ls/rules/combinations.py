@@ -54,25 +54,28 @@ def combination_code(ctx: EncounterContext) -> None:
     (`I50.3-`) heart failure, which is `I50.4-`.  When the record states that the
     conditions are unrelated, add `# allow: combination-code`."""
     mask = 0
-    for _, facts in ctx.items:
-        mask |= facts.flags
+    involved = []  # the few codes the checks look at, with their flags
+    for item in ctx.items:
+        flags = item[1].flags & COMBINATION
+        if flags:
+            mask |= flags
+            involved.append(item)
     if mask & HYPERTENSION:
-        _hypertension(ctx, [f.code for _, f in ctx.items])
+        _hypertension(ctx, involved)
     if mask & WITHOUT:
         _without_complications(ctx)
     if mask & HEART_KIDNEY:
-        _combined_failure(ctx)
+        _combined_failure(ctx, involved)
 
 
-def _hypertension(ctx: EncounterContext, codes: list[str]) -> None:
-    hypertensive = [(dx, f) for dx, f in ctx.items if starts(f.code, HYPERTENSIVE)]
-    if not hypertensive:
-        return
+def _hypertension(ctx: EncounterContext, involved: list) -> None:
+    hypertensive = [(dx, f) for dx, f in involved if f.flags & HYPERTENSION]
+    codes = [f.code for _, f in involved if f.flags & (HYPERTENSION | HEART_KIDNEY)]
     target = hypertension_code(codes)
     kb = ctx.kb
     if not kb.codeset.is_billable(target):
         return
-    others = [c for c in codes if (starts(c, HEART_DISEASE) or c.startswith(CKD))]
+    others = [f.code for _, f in involved if f.flags & HEART_KIDNEY]
     title = kb.codeset.get(target).title
     for dx, facts in hypertensive:
         if facts.code == target:
@@ -85,8 +88,8 @@ def _hypertension(ctx: EncounterContext, codes: list[str]) -> None:
             message = (f"{facts.code}{why} is coded {target} ({title}): the classification presumes the link "
                        f"(I.C.9.a)")
             fixes = [Fix(f"Replace with {target}", (TextEdit(dx.code_span, target),), preferred=True)]
-        related = [Related(d.code_span, f.code, f"{f.code}, part of {target}") for d, f in ctx.items
-                   if f.code in others]
+        related = [Related(d.code_span, f.code, f"{f.code}, part of {target}") for d, f in involved
+                   if f.flags & HEART_KIDNEY]
         ctx.report("combination-code", dx.code_span, message, facts.code, related, fixes)
 
 
@@ -110,9 +113,9 @@ def _without_complications(ctx: EncounterContext) -> None:
                    [delete_line(ctx.file, dx.line, f"Delete line {dx.line + 1}")])
 
 
-def _combined_failure(ctx: EncounterContext) -> None:
-    systolic = next(((d, f) for d, f in ctx.items if f.code.startswith("I50.2")), None)
-    diastolic = next(((d, f) for d, f in ctx.items if f.code.startswith("I50.3")), None)
+def _combined_failure(ctx: EncounterContext, involved: list) -> None:
+    systolic = next(((d, f) for d, f in involved if f.code.startswith("I50.2")), None)
+    diastolic = next(((d, f) for d, f in involved if f.code.startswith("I50.3")), None)
     if systolic is None or diastolic is None:
         return
     (s_dx, s), (d_dx, d) = systolic, diastolic

@@ -80,6 +80,8 @@ def coma_scale(ctx: EncounterContext) -> None:
     `R40.24-` (Glasgow coma scale, total score) is used instead."""
     parts: dict[str, tuple] = {}
     for dx, facts in ctx.items:
+        if not facts.flags & CONSISTENCY:
+            continue
         for prefix in _COMA_PARTS:
             if facts.code.startswith(prefix):
                 parts.setdefault(prefix, (dx, facts))
@@ -102,7 +104,7 @@ def coma_scale(ctx: EncounterContext) -> None:
 
 
 def _bmi(ctx: EncounterContext):
-    return next(((d, f) for d, f in ctx.items if f.code.startswith("Z68")), None)
+    return next(((d, f) for d, f in ctx.items if f.flags & CONSISTENCY and f.code.startswith("Z68")), None)
 
 
 @rule("bmi-age", Severity.WARNING, ENCOUNTER, "I.C.21.c.3",

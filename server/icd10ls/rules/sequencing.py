@@ -62,11 +62,14 @@ def _underlying(facts: CodeFacts, later: list):
 
 
 def _named_conditions(facts: CodeFacts, limit: int = 6) -> str:
-    """'G30.-, E75.4, ... ' : the conditions a manifestation's code-first notes name, shortly."""
-    named = list(dict.fromkeys(ref.ref.written for entry, ref in facts.code_first if not entry.conditional))
-    if not named:
-        return ""
-    return ", ".join(named[:limit]) + (", ..." if len(named) > limit else "")
+    """'G30.-, E75.4, ... ' : the conditions a manifestation's code-first notes name, shortly
+    (kept with the code's other facts: the same for every encounter)."""
+    text = facts.__dict__.get("named_conditions")
+    if text is None:
+        named = list(dict.fromkeys(ref.ref.written for entry, ref in facts.code_first if not entry.conditional))
+        text = ", ".join(named[:limit]) + (", ..." if len(named) > limit else "")
+        facts.__dict__["named_conditions"] = text
+    return text
 
 
 def _etiology_named(facts: CodeFacts, others: list) -> bool:
