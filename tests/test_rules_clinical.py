@@ -297,7 +297,7 @@ def test_a_file_that_is_not_utf8_is_reported_with_line_and_column(tmp_path, caps
 # -- the example files -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["outpatient-clinic.enc", "inpatient-mixed.enc", "quick-list.enc"])
+@pytest.mark.parametrize("name", ["outpatient-clinic.enc", "inpatient-mixed.enc", "inpatient-drg.enc", "quick-list.enc"])
 def test_the_clean_examples_have_no_errors_or_warnings(name):
     from pathlib import Path
 
