@@ -128,6 +128,14 @@ def test_unacceptable_principal_is_an_error_on_the_principal_only():
     assert findings(stay("dx: Z99.2", setting="outpatient"), "unacceptable-principal") == []
 
 
+
+def test_a_principal_that_must_follow_its_underlying_condition_is_reported_once():
+    # R65.20 is unacceptable as principal for CMS's code editor, and its note says to code the
+    # infection first: one problem, reported by code-first alone.
+    text = stay("dx: R65.20 poa=Y", "dx: A41.9 poa=Y")
+    assert findings(text, "unacceptable-principal") == []
+    assert [f.rule for f in check_text(text, Settings()).findings if f.span.line == 4] == ["code-first"]
+
 def test_manifestation_and_external_cause_principal_are_reported_once():
     kinds = ("manifestation-first", "external-cause-first")
     result = check_text(stay("dx: F02.80 poa=Y", "dx: G30.9 poa=Y")).findings

@@ -14,7 +14,7 @@ from ..inpatient.edits import (E_CODE_AS_PDX, MANIFESTATION_AS_PDX, QUESTIONABLE
 from ..encounter import Span
 from ..inpatient.view import EncounterView, encounter_views
 from .engine import FileContext
-from .facts import EXTERNAL_CAUSE, MANIFESTATION
+from .facts import EXTERNAL_CAUSE, MANIFESTATION, UNDERLYING_FIRST
 from .findings import Related, Severity
 from .registry import FILE, rule
 
@@ -88,11 +88,19 @@ def _coded_procedures(view: EncounterView):
 
 
 def _principal_edit(ctx: FileContext, name: str, rule_id: str, message: str) -> None:
-    for view, _selection in _views(ctx):
+    for view, selection in _views(ctx):
         if name not in view.edits.principal:
             continue
         dx = view.encounter.diagnoses[0]
+        if name == UNACCEPTABLE_PDX and _needs_underlying_first(ctx, selection, dx.code):
+            continue  # `code-first` already says this code cannot come first (one finding per problem)
         ctx.report(rule_id, dx.code_span, message.format(code=dx.code), dx.code)
+
+
+def _needs_underlying_first(ctx: FileContext, selection, code: str) -> bool:
+    """A principal whose "code first the underlying condition" note certainly applies (`R65.20`)."""
+    facts = ctx.state.knowledge(selection.codeset, selection.validity).facts(code)
+    return facts.in_set and bool(facts.flags & UNDERLYING_FIRST) and facts.underlying_is_certain
 
 
 @rule("unacceptable-principal", Severity.ERROR, FILE, "II, I.C.21.a",
@@ -155,7 +163,7 @@ def report_principal_kind(ctx: FileContext) -> None:
         if MANIFESTATION_AS_PDX not in principal and E_CODE_AS_PDX not in principal:
             continue
         dx = view.encounter.diagnoses[0]
-        facts = ctx.state.knowledge(selection.codeset).facts(dx.code)
+        facts = ctx.state.knowledge(selection.codeset, selection.validity).facts(dx.code)
         flags = facts.flags if facts.in_set else 0
         if MANIFESTATION_AS_PDX in principal and not flags & MANIFESTATION:
             ctx.report("manifestation-first", dx.code_span,
