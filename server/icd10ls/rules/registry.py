@@ -10,7 +10,7 @@ A rule has one of three scopes, which is also how it is run:
   distinct code and its `Problem`s are cached with the code's facts.
 * ``encounter``: a function of one encounter's codes in order; `trigger` is a
   mask of `facts` flags, and the rule is only called for encounters where some
-  code has one of them (0: always called).
+  code has one of them (a rule that must see every encounter is a ``file`` rule).
 * ``file``: a function of the whole parsed file (parser issues, `# allow:`).
 """
 
