@@ -90,3 +90,30 @@ def test_summary_counts(checked):
 def test_artifact_uris():
     assert artifact_uri("a b/c.enc") == "a%20b/c.enc"
     assert artifact_uri("/x/y.enc") == "file:///x/y.enc"
+
+
+def _as_dict(path: str, f) -> dict:
+    """The JSON report's fields for one finding, as the format documents them."""
+    def edit(e) -> dict:
+        s = e.span
+        if e.whole_line:
+            return {"line": s.line + 1, "column": 1, "endLine": s.line + 2, "endColumn": 1, "newText": ""}
+        return {"line": s.line + 1, "column": s.start + 1, "endLine": s.line + 1, "endColumn": s.end + 1,
+                "newText": e.new_text}
+
+    return {"path": path, "line": f.span.line + 1, "column": f.span.start + 1, "endLine": f.span.line + 1,
+            "endColumn": f.span.end + 1, "severity": f.severity.label, "rule": f.rule, "message": f.message,
+            "code": f.code,
+            "related": [{"line": r.span.line + 1, "column": r.span.start + 1, "code": r.code} for r in f.related],
+            "fixes": [{"title": x.title, "safe": x.safe, "edits": [edit(e) for e in x.edits]} for x in f.fixes]}
+
+
+def test_json_lines_are_exactly_the_standard_encoding(checked):
+    # Quotes, backslashes, non-ASCII and control characters in paths and messages.
+    odd = check_text('encounter "A"\ndate: 2026-01-15\nI10 \\ é\nX\u00e9\u0001\nS52.521\nI10\nI10\n').findings
+    cases = [*checked, ('dir "quoted"\\back\tslash/é.enc', odd)]
+    assert any(f.fixes for _p, findings in cases for f in findings)
+    assert any(e.whole_line for _p, findings in cases for f in findings for x in f.fixes for e in x.edits)
+    for path, findings in cases:
+        expected = [json.dumps(_as_dict(path, f), ensure_ascii=False) for f in findings]
+        assert format_json([(path, findings)]) == ("[\n" + ",\n".join(expected) + "\n]\n" if expected else "[]\n")

@@ -65,39 +65,44 @@ def summary_of(counts: dict[Severity, int], files: int, unreadable: int = 0, fix
     return text
 
 
-def _edit_data(edit: TextEdit) -> dict[str, Any]:
+# One finding a line keeps the output readable, diffable and greppable by rule.  Each line
+# is written directly: the fields are fixed and only strings need escaping, which the
+# standard library's C escaper does; building dictionaries for its encoder took longer
+# than checking.  tests/test_check_report.py holds it to json.dumps of the same fields.
+_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _edit_json(edit: TextEdit) -> str:
     span = edit.span
     if edit.whole_line:
-        return {"line": span.line + 1, "column": 1, "endLine": span.line + 2, "endColumn": 1, "newText": ""}
-    return {"line": span.line + 1, "column": span.start + 1, "endLine": span.line + 1,
-            "endColumn": span.end + 1, "newText": edit.new_text}
+        return f'{{"line": {span.line + 1}, "column": 1, "endLine": {span.line + 2}, "endColumn": 1, "newText": ""}}'
+    return (f'{{"line": {span.line + 1}, "column": {span.start + 1}, "endLine": {span.line + 1}, '
+            f'"endColumn": {span.end + 1}, "newText": {_string(edit.new_text)}}}')
 
 
-def finding_json(path: str, f: Finding) -> dict[str, Any]:
-    return {
-        "path": path,
-        "line": f.span.line + 1,
-        "column": f.span.start + 1,
-        "endLine": f.span.line + 1,
-        "endColumn": f.span.end + 1,
-        "severity": f.severity.label,
-        "rule": f.rule,
-        "message": f.message,
-        "code": f.code,
-        "related": [{"line": r.span.line + 1, "column": r.span.start + 1, "code": r.code} for r in f.related],
-        "fixes": [{"title": fix.title, "safe": fix.safe, "edits": [_edit_data(e) for e in fix.edits]}
-                  for fix in f.fixes],
-    }
+def _fix_json(fix) -> str:
+    return (f'{{"title": {_string(fix.title)}, "safe": {"true" if fix.safe else "false"}, '
+            f'"edits": [{", ".join(map(_edit_json, fix.edits))}]}}')
 
 
-# The standard encoder runs in C only without `indent`; one finding a line keeps the
-# output readable and diffable (and greppable by rule) at that speed.
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+def _code_json(code: str | None) -> str:
+    return "null" if code is None else _string(code)
 
 
 def json_lines(path: str, findings: Sequence[Finding]) -> list[str]:
-    """Each finding as one line of JSON."""
-    return [_encode(finding_json(path, f)) for f in findings]
+    """Each finding as one line of JSON: path, 1-based range, severity, rule, message, code,
+    related lines and fixes."""
+    quoted = _string(path)
+    out = []
+    for f in findings:
+        span = f.span
+        related = ", ".join(f'{{"line": {r.span.line + 1}, "column": {r.span.start + 1}, "code": {_code_json(r.code)}}}'
+                            for r in f.related)
+        out.append(f'{{"path": {quoted}, "line": {span.line + 1}, "column": {span.start + 1}, '
+                   f'"endLine": {span.line + 1}, "endColumn": {span.end + 1}, "severity": "{f.severity.label}", '
+                   f'"rule": {_string(f.rule)}, "message": {_string(f.message)}, "code": {_code_json(f.code)}, '
+                   f'"related": [{related}], "fixes": [{", ".join(map(_fix_json, f.fixes))}]}}')
+    return out
 
 
 def format_json(checked: Checked) -> str:
