@@ -10,9 +10,9 @@ code set, and the next run reads them back instead of working them out again.
 A file is keyed by the code set's hash, by every installed code set (a code
 unknown in one year may be valid in another, and messages name the installed
 years), by the date of CMS's code table where that table decides validity,
-with the version of the tables, and by the hash of the rules' and the code-set model's sources (what
-made the records); one that does not match is never read, and a damaged one is ignored
-and rewritten.
+with the version of the tables, and by the hash of the rules' and the code-set
+model's sources (what made the records); one that does not match is never
+read, and a damaged one is ignored and rewritten.
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ _PACKAGE = Path(__file__).resolve().parent.parent  # icd10ls/
 
 @lru_cache(maxsize=1)
 def sources_digest() -> str:
-    """The hash of the sources that make facts (the rules and the code-set model): records
-    made by other rules are never read."""
+    """The hash of the sources that make facts (the rules, the inpatient edits and the
+    code-set model): records made by other rules are never read."""
     digest = hashlib.sha256()
-    for path in sorted([*(_PACKAGE / "rules").rglob("*.py"), *(_PACKAGE / "codeset").rglob("*.py")]):
+    sources = [path for part in ("rules", "inpatient", "codeset") for path in (_PACKAGE / part).rglob("*.py")]
+    for path in sorted(sources):
         digest.update(path.relative_to(_PACKAGE).as_posix().encode())
         with contextlib.suppress(OSError):
             digest.update(path.read_bytes())
