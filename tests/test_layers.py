@@ -15,11 +15,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "server" / "icd10ls"
 LAYERS = {
     "codeset": 0,
     "encounter": 1,
+    "claims": 1,  # claims files -> encounters, each line traced to its cell
     "rules": 2,
     "cms": 2,
     "inpatient": 2,
     "settings": 2,  # the rules' configuration; the engine reads it
     "checker": 3,
+    "claimcheck": 3,
     "fixes": 3,
     "completion": 3,
     "hover": 3,

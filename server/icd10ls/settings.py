@@ -230,6 +230,8 @@ def settings_from_toml(document: Mapping[str, Any], where: str = CONFIG_NAME) ->
     for key, value in document.items():
         if key == "rules":
             values["rules"] = _read_rules(value, f"{where}: [rules]", problems)
+        elif key == "claims":
+            continue  # the columns of claims files: read and checked by icd10ls.claims.mapping
         elif key in _TOML_KEYS:
             name, reader = _TOML_KEYS[key]
             _put(values, name, reader(value, f"{where}: {key}", problems))

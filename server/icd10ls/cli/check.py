@@ -25,6 +25,7 @@ from ..checker import CheckResult, check_text, collector_paused
 from ..rules.findings import Severity
 from ..fixes import fix_text
 from .report import FORMATS, LINES, join_lines, severity_counts, summary_of
+from . import claims
 from ..rules import RULES
 from ..rules.engine import add_fresh_facts, keep_facts, save_facts, take_fresh_facts
 from ..settings import RuleSetting, Settings, find_config, load_toml, merge
@@ -67,6 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-j", "--jobs", type=_jobs, metavar="N",
                         help="check up to N files at once (default: the number of CPUs)")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    claims.add_arguments(parser)
 
 
 def _jobs(text: str) -> int:
@@ -131,6 +133,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, store: DataStore) -
     if args.paths.count(STDIN) > 1:
         raise UsageError("- (standard input) can be given once")
     overrides = _overrides(args, store)
+    if claims.wanted(args):
+        return claims.run(args, overrides, out, err, store)
     failed = 0
     documents: list[Document] = []
     for document, problem in _collect(args.paths):
