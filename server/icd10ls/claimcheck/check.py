@@ -94,14 +94,7 @@ def check_lines(lines: ClaimLines, settings: Settings, store: DataStore) -> list
     """The findings of one batch of claims, by row."""
     with collector_paused():
         result = check_parsed(lines.file, settings, store)
-        text = lines.file.lines
-        return [_claim_finding(lines, f) for f in result.findings
-                if f.rule != "non-canonical" or not _dotless(text[f.span.line][f.span.start:f.span.end], f.code)]
-
-
-def _dotless(written: str, code: str | None) -> bool:
-    """Claims write codes without their dot (as X12 837 does): that is their canonical form."""
-    return code is not None and written == code.replace(".", "")
+        return [_claim_finding(lines, f) for f in result.findings]
 
 
 @dataclass

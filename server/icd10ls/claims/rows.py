@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from ..encounter import EncounterFile, Span, SyntaxIssue, parse
+from ..encounter import EncounterFile, Span, SyntaxIssue, code_of, parse
 from .mapping import LONG, ClaimsMapping
 from .read import RowBatch
 
@@ -111,8 +111,16 @@ def _setting_text(setting: Any, bill_type: Any) -> str:
 
 
 def _code_text(value: Any) -> str:
+    """The code of a cell as the encounter writes it: claims write codes without their dot (as
+    X12 837 does) and in any case, which is their canonical form there, so such a code is
+    written with its dot; anything else is written as it is, for the parser to judge."""
     text = cell_text(value)
-    return _BLANKS.sub("_", text) if " " in text or "\t" in text else text
+    if " " in text or "\t" in text:
+        return _BLANKS.sub("_", text)
+    code = code_of(text)
+    if code is not None and code != text and code.replace(".", "") == text.upper():
+        return code
+    return text
 
 
 class _Writer:
