@@ -25,9 +25,9 @@ from .common import BENCH_DIR, CACHE_DIR, CLIENT_CPU, DATA_DIR, SERVER_CPU, Conf
 from .lspclient import ServerError
 
 # Measurement modules in the order of the issues' figures: 1 start-up ... 8 memory, 9 whole-process check,
-# 10 inpatient coding.
+# 10 inpatient coding, 11 claims files.
 MEASUREMENTS = ("startup", "load", "lookup", "roundtrip", "search", "throughput", "edit", "memory", "check",
-                "inpatient")
+                "inpatient", "claims")
 RESULTS = BENCH_DIR / "results.json"
 MISSED = ("FAIL", "ERROR", "N/A")
 

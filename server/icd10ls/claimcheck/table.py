@@ -13,6 +13,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from ..claims.mapping import ClaimsMapping, resolve
 from ..claims.read import BATCH_ROWS, RowBatch, require_pyarrow
 from ..claims.rows import claim_lines
+from ..checker import collector_paused
 from ..codeset.store import DataStore, default_store
 from ..settings import Settings
 from .check import ClaimFinding, check_lines
@@ -77,7 +78,8 @@ def check_claims(table: Any, mapping: ClaimsMapping | Mapping[str, Any] | None =
     settings = settings or Settings()
     store = store or default_store()
     findings: list[ClaimFinding] = []
-    for lines in claim_lines(table_batches(arrow, mapping.columns(), first_row), mapping):
-        findings.extend(check_lines(lines, settings, store))
+    with collector_paused():
+        for lines in claim_lines(table_batches(arrow, mapping.columns(), first_row), mapping):
+            findings.extend(check_lines(lines, settings, store))
     result = findings_table(findings)
     return result.to_pandas() if from_pandas else result
