@@ -251,3 +251,25 @@ def test_encounter_and_claims_files_in_one_run_are_refused(tmp_path, capsys):
     code, _, err = run_check(capsys, str(tmp_path / "a.enc"), str(tmp_path / "b.csv"))
     assert code == 2 and "separate runs" in err
 
+
+
+def test_claims_build_the_model_the_parser_reads_from_their_text():
+    """Claims build encounters directly; the parser must read their text the same way."""
+    from icd10ls.encounter import parse
+
+    rows = ROWS + [["C6", "2025-03-01", "111", "200", "female", "E11.9 x", "Y", "e1122", "1", "A15,", "N"],
+                   ["C7", "", "", "", "", "I10", "", "", "", "", ""]]
+    columns = {name: [r[i] for r in rows] for i, name in enumerate(HEADER)}
+    table = pa.table(columns)
+    mapping = resolve(table.column_names)
+    (lines,) = claim_lines(table_batches(table, mapping.columns()), mapping)
+    parsed = parse(lines.file.text)
+    assert parsed.lines == lines.file.lines
+    assert parsed.encounters == lines.file.encounters
+    assert parsed.comments == lines.file.comments
+    own = {(i.span.line, i.kind) for i in lines.file.issues if lines.file.lines[i.span.line] == "#"}
+    def issues(found):
+        return sorted((i.span.line, i.span.start, i.span.end, i.message, i.kind) for i in found)
+
+    assert issues(parsed.issues) == issues(i for i in lines.file.issues if (i.span.line, i.kind) not in own)
+    assert own  # the empty date and the empty principal of C3 and C7

@@ -46,6 +46,8 @@ __all__ = [
     "split_lines",
     "code_of",
     "parse_date",
+    "read_header_value",
+    "new_span",
     "HEADER_KEYS",
     "POA_FLAGS",
     "DISCHARGE_STATUSES",
@@ -423,6 +425,9 @@ def _span(line: int, start: int, end: int) -> Span:
     return span
 
 
+new_span = _span  # Span(line, start, end), fast: for readers that build many (claims files)
+
+
 def split_lines(text: str) -> list[str]:
     """The lines of `text` as an editor shows them (``\\r\\n``, ``\\r`` or ``\\n`` end a line)."""
     if "\r" in text:
@@ -514,6 +519,9 @@ def _read_value(key: str, raw: str) -> tuple[object, str | None]:
             return age, None
     return None, f"'age' must be a whole number of years from 0 to {MAX_AGE}, not {_show(raw)}"
 
+
+# For readers that build encounters from other sources than text (claims files).
+read_header_value = _read_value
 
 _EXAMPLES = {
     "date": "date: 2026-03-14",

@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 from ..checker import check_parsed, collector_paused
 from ..claims.mapping import ClaimsMapping
 from ..claims.read import ClaimsSource
-from ..claims.rows import ClaimLines, Origin, claim_lines
+from ..claims.rows import ClaimLines, claim_lines
 from ..encounter import parse_line
 from ..codeset.store import DataStore, default_store
 from ..rules.findings import Finding, Severity
@@ -66,28 +66,29 @@ class ClaimFinding:
 def _edits(lines: ClaimLines, edit) -> Iterator[CellEdit]:
     """An edit of a line as edits of cells: a rewritten `dx:` line (a move) gives its code to the
     DX cell and its flag to the POA cell; a deleted line clears its cell."""
-    origin = lines.origin(edit.span)
+    row, column, _claim = lines.origin(edit.span)
     poa = lines.poa_fields.get(edit.span.line)
     if edit.whole_line:
-        yield CellEdit(origin.row, origin.field, "")
-    elif origin.field is not None and poa is not None and poa[1] == origin.field:
-        yield CellEdit(origin.row, origin.field, edit.new_text.split("=", 1)[-1])  # 'poa=N' -> 'N'
+        yield CellEdit(row, column, "")
+    elif column is not None and poa is not None and poa[1] == column:
+        yield CellEdit(row, column, edit.new_text.split("=", 1)[-1])  # 'poa=N' -> 'N'
     elif edit.new_text.startswith("dx:"):
         rewritten = parse_line(edit.new_text).diagnosis
-        yield CellEdit(origin.row, origin.field, rewritten.raw_code if rewritten else "")
+        yield CellEdit(row, column, rewritten.raw_code if rewritten else "")
         if poa is not None:
-            yield CellEdit(origin.row, poa[1], rewritten.poa or "" if rewritten else "")
+            yield CellEdit(row, poa[1], rewritten.poa or "" if rewritten else "")
     else:
-        yield CellEdit(origin.row, origin.field, edit.new_text)
+        yield CellEdit(row, column, edit.new_text)
 
 
 def _claim_finding(lines: ClaimLines, finding: Finding) -> ClaimFinding:
-    origin: Origin = lines.origin(finding.span)
-    related = [ClaimRelated(o.row, o.field, r.code, r.message)
-               for r in finding.related for o in (lines.origin(r.span),)]
-    fixes = [ClaimFix(fix.title, fix.safe, tuple(c for e in fix.edits for c in _edits(lines, e))) for fix in finding.fixes]
-    return ClaimFinding(origin.row, origin.field, origin.claim, finding.rule, finding.severity, finding.message,
-                        finding.code, related, fixes)
+    row, column, claim = lines.origin(finding.span)
+    related = [ClaimRelated(*lines.origin(r.span)[:2], r.code, r.message) for r in finding.related] \
+        if finding.related else []
+    fixes = [ClaimFix(fix.title, fix.safe, tuple(c for e in fix.edits for c in _edits(lines, e)))
+             for fix in finding.fixes] if finding.fixes else []
+    return ClaimFinding(row, column, claim, finding.rule, finding.severity, finding.message, finding.code,
+                        related, fixes)
 
 
 def check_lines(lines: ClaimLines, settings: Settings, store: DataStore) -> list[ClaimFinding]:

@@ -7,7 +7,7 @@
 
 from .mapping import ClaimsMapping, MappingError, resolve
 from .read import ClaimsReadError, ClaimsSource, is_claims_path, open_claims
-from .rows import ClaimLines, Origin, claim_lines
+from .rows import ClaimLines, claim_lines
 
 __all__ = ["ClaimsMapping", "MappingError", "resolve", "ClaimsReadError", "ClaimsSource", "is_claims_path",
-           "open_claims", "ClaimLines", "Origin", "claim_lines"]
+           "open_claims", "ClaimLines", "claim_lines"]

@@ -24,20 +24,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from ..encounter import EncounterFile, Span, SyntaxIssue, code_of, parse
+from ..encounter import (POA_FLAGS, Diagnosis, Encounter, EncounterFile, Header, Span, SyntaxIssue, code_of,
+                         new_span, parse_line, read_header_value)
 from .mapping import LONG, ClaimsMapping
 from .read import RowBatch
 
-__all__ = ["ClaimLines", "Origin", "claim_lines", "cell_text"]
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where a finding on a line points: the data row, the column, the claim."""
-
-    row: int
-    field: str | None
-    claim: str | None
+__all__ = ["ClaimLines", "claim_lines", "cell_text"]
 
 
 @dataclass
@@ -45,17 +37,18 @@ class ClaimLines:
     """A batch of claims as one parsed encounter file, and each line's origin."""
 
     file: EncounterFile
-    rows: list[int]  # per line: the 1-based data row
-    fields: list[str | None]  # per line: the column the line was written from
-    claims: list[str | None]  # per line: the claim id
+    origins: list[tuple[int, str | None, str | None]]  # per line: 1-based data row, column, claim id
     poa_fields: dict[int, tuple[int, str]]  # dx line -> (offset of its 'poa=' token, POA column)
     claim_count: int
 
-    def origin(self, span: Span) -> Origin:
+    def origin(self, span: Span) -> tuple[int, str | None, str | None]:
+        """The data row, column and claim id of a span on a line of the batch."""
         line = span.line
         poa = self.poa_fields.get(line)
-        field = poa[1] if poa is not None and span.start >= poa[0] else self.fields[line]
-        return Origin(self.rows[line], field, self.claims[line])
+        if poa is not None and span.start >= poa[0]:
+            row, _field, claim = self.origins[line]
+            return row, poa[1], claim
+        return self.origins[line]
 
 
 _BREAKS = re.compile(r"[\r\n]+")
@@ -124,45 +117,79 @@ def _code_text(value: Any) -> str:
 
 
 class _Writer:
-    """Appends lines with their origins; issues of its own are added after parsing."""
+    """Writes claims as encounter lines and builds the parsed model of those lines at once.
+
+    The model is what `parse` makes of the same text (a test holds them equal);
+    building it directly skips reading back what was just written, the larger part
+    of the cost.  A line the fast path does not cover (a cell that is not
+    code-shaped, an odd POA flag) goes through the parser's own `parse_line`.
+    """
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.rows: list[int] = []
-        self.fields: list[str | None] = []
-        self.claims: list[str | None] = []
+        self.origins: list[tuple[int, str | None, str | None]] = []  # per line: row, column, claim
         self.poa_fields: dict[int, tuple[int, str]] = {}
-        self.issues: list[tuple[int, str, str]] = []  # (line, message, kind)
+        self.encounters: list[Encounter] = []
+        self.issues: list[SyntaxIssue] = []
+        self.comments: dict[int, Span] = {}
         self.claim_count = 0
+        self.current: Encounter | None = None
 
     def line(self, text: str, row: int, field: str | None, claim: str | None) -> int:
+        line = len(self.lines)
         self.lines.append(text)
-        self.rows.append(row)
-        self.fields.append(field)
-        self.claims.append(claim)
-        return len(self.lines) - 1
+        self.origins.append((row, field, claim))
+        if self.current is not None:
+            self.current.end_line = line
+        return line
 
     def issue(self, message: str, kind: str, row: int, field: str | None, claim: str | None) -> None:
         line = self.line("#", row, field, claim)
-        self.issues.append((line, message, kind))
+        span = Span(line, 0, 1)
+        self.comments[line] = span
+        self.issues.append(SyntaxIssue(span, message, kind))
 
     def header(self, key: str, text: str, row: int, field: str | None, claim: str | None) -> None:
-        if text:
-            self.line(f"{key}: {text}", row, field, claim)
+        if not text:
+            return
+        line = self.line(f"{key}: {text}", row, field, claim)
+        start = len(key) + 2
+        value_span = new_span(line, start, start + len(text))
+        value, message = read_header_value(key, text)
+        if message is not None:
+            self.issues.append(SyntaxIssue(value_span, message, "bad-value"))
+        self.current.headers[key] = Header(key, new_span(line, 0, len(key)), text, value_span, value)
 
-    def dx(self, code: str, poa: str, row: int, field: str, poa_field: str | None, claim: str | None) -> None:
-        text = f"dx: {code}"
-        if poa and poa_field is not None:
+    def dx(self, code_text: str, poa: str, row: int, field: str, poa_field: str | None, claim: str | None) -> None:
+        text = f"dx: {code_text}"
+        with_poa = bool(poa) and poa_field is not None
+        if with_poa:
             line = self.line(f"{text} poa={_BLANKS.sub('_', poa)}", row, field, claim)
             self.poa_fields[line] = (len(text) + 1, poa_field)
         else:
-            self.line(text, row, field, claim)
+            line = self.line(text, row, field, claim)
+        diagnoses = self.current.diagnoses
+        code = code_of(code_text)
+        if code is None or (with_poa and poa not in POA_FLAGS):
+            parsed = parse_line(self.lines[line], line)
+            self.issues.extend(parsed.issues)
+            if parsed.diagnosis is not None:
+                parsed.diagnosis.index = len(diagnoses)
+                diagnoses.append(parsed.diagnosis)
+            return
+        end = 4 + len(code_text)
+        poa_span = new_span(line, end + 1, len(self.lines[line])) if with_poa else None
+        diagnoses.append(Diagnosis(code_text, new_span(line, 4, end), code, poa if with_poa else None, poa_span, "",
+                                   line, len(diagnoses)))
 
     def claim_headers(self, mapping: ClaimsMapping, values: dict[str, list[Any]], i: int, row: int,
                       claim: str | None) -> None:
         """The `encounter` line and the headers of the claim in row index `i`."""
         self.claim_count += 1
-        self.line("encounter", row, mapping.claim, claim)
+        self.current = None
+        line = self.line("encounter", row, mapping.claim, claim)
+        self.current = Encounter(None, None, line, line, False, {}, [])
+        self.encounters.append(self.current)
 
         def value(column: str | None) -> Any:
             return values[column][i] if column is not None else None
@@ -181,10 +208,9 @@ class _Writer:
         self.header("age", cell_text(value(mapping.age)), row, mapping.age, claim)
 
     def finish(self) -> ClaimLines:
-        file = parse("\n".join(self.lines))
-        for line, message, kind in self.issues:
-            file.issues.append(SyntaxIssue(Span(line, 0, 1), message, kind))
-        return ClaimLines(file, self.rows, self.fields, self.claims, self.poa_fields, self.claim_count)
+        lines = self.lines
+        file = EncounterFile("\n".join(lines), lines, self.encounters, self.issues, {}, self.comments)
+        return ClaimLines(file, self.origins, self.poa_fields, self.claim_count)
 
 
 def _claim_id(values: dict[str, list[Any]], column: str | None, i: int) -> str | None:
