@@ -260,8 +260,11 @@ def test_claims_build_the_model_the_parser_reads_from_their_text():
     rows = ROWS + [["C6", "2025-03-01", "111", "200", "female", "E11.9 x", "Y", "e1122", "1", "A15,", "N"],
                    ["C7", "", "", "", "", "I10", "", "", "", "", ""]]
     columns = {name: [r[i] for r in rows] for i, name in enumerate(HEADER)}
+    columns.update(discharge_status=["1", "20", "", "x", "01", "06", "7"],
+                   PX1=["02703DZ", "", "", "", "0DTJ4ZZ", "bad px", ""], PX2=["", "", "", "", "5A1955Z", "", ""])
     table = pa.table(columns)
     mapping = resolve(table.column_names)
+    assert mapping.px == ("PX1", "PX2") and mapping.discharge_status == "discharge_status"
     (lines,) = claim_lines(table_batches(table, mapping.columns()), mapping)
     parsed = parse(lines.file.text)
     assert parsed.lines == lines.file.lines
@@ -273,3 +276,50 @@ def test_claims_build_the_model_the_parser_reads_from_their_text():
 
     assert issues(parsed.issues) == issues(i for i in lines.file.issues if (i.span.line, i.kind) not in own)
     assert own  # the empty date and the empty principal of C3 and C7
+
+
+INPATIENT = ("claim_id,discharge_date,bill_type,age,sex,discharge_status,PDX,POA1,DX2,POA2,DX3,POA3,PX1\n"
+             "A1,2025-11-03,0111,72,F,1,I214,Y,I110,Y,N179,N,02703DZ\n"
+             "A2,2025-11-04,0131,45,M,01,J189,,,,,,\n"
+             "A3,2025-11-05,0111,80,M,20,A419,Y,R6521,Y,N179,Y,5A1955Z\n")
+SAME_AS_ENCOUNTERS = ("encounter A1\ndate: 2025-11-03\nsetting: inpatient\nage: 72\nsex: F\ndischarge-status: 01\n"
+                      "dx: I21.4 poa=Y\ndx: I11.0 poa=Y\ndx: N17.9 poa=N\npx: 02703DZ\n\n"
+                      "encounter A3\ndate: 2025-11-05\nsetting: inpatient\nage: 80\nsex: M\ndischarge-status: 20\n"
+                      "dx: A41.9 poa=Y\ndx: R65.21 poa=Y\ndx: N17.9 poa=Y\npx: 5A1955Z\n")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_drg_groups_claims_as_the_same_encounters(tmp_path, capsys, suffix):
+    import io
+
+    from icd10ls.cli.drg import run as drg
+
+    csv_path = tmp_path / "stays.csv"
+    csv_path.write_text(INPATIENT, encoding="utf-8")
+    path = csv_path
+    if suffix == ".parquet":
+        path = tmp_path / "stays.parquet"
+        pq.write_table(pa.csv.read_csv(csv_path, convert_options=pa.csv.ConvertOptions(
+            column_types={"discharge_status": pa.int32(), "age": pa.int32(), "discharge_date": pa.date32()})), path)
+    enc = tmp_path / "stays.enc"
+    enc.write_text(SAME_AS_ENCOUNTERS, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert drg([str(path)], "json", out, err) == 0
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    expected_out = io.StringIO()
+    assert drg([str(enc)], "json", expected_out, io.StringIO()) == 0
+    expected = [json.loads(line) for line in expected_out.getvalue().splitlines()]
+    assert [(r["row"], r["claim"]) for r in records] == [(1, "A1"), (3, "A3")]
+    assert [(r["drg"], r["codes"]) for r in records] == [(e["drg"], e["codes"]) for e in expected]
+    assert all(r["drg"] for r in records)
+    assert "1 outpatient encounter not grouped" in err.getvalue()
+
+
+
+def test_drg_names_a_missing_mapped_column(tmp_path, capsys):
+    from icd10ls.cli import main
+
+    path = tmp_path / "stays.csv"
+    path.write_text(INPATIENT, encoding="utf-8")
+    assert main(["drg", str(path), "--claims-map", "date=DISCH_DT"]) == 2
+    assert "no column 'DISCH_DT'" in capsys.readouterr().err

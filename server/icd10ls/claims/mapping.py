@@ -24,7 +24,8 @@ __all__ = ["ClaimsMapping", "MappingError", "KEYS", "resolve", "from_config", "p
 WIDE, LONG = "wide", "long"
 
 # Mapping keys as written in icd10ls.toml and --claims-map; dx and poa take lists.
-KEYS = ("layout", "claim", "date", "setting", "bill-type", "age", "sex", "dx", "poa", "code", "sequence")
+KEYS = ("layout", "claim", "date", "setting", "bill-type", "age", "sex", "discharge-status", "dx", "poa", "px", "code",
+        "sequence")
 
 
 class MappingError(Exception):
@@ -42,16 +43,18 @@ class ClaimsMapping:
     bill_type: str | None = None
     age: str | None = None
     sex: str | None = None
+    discharge_status: str | None = None
     dx: tuple[str, ...] = ()  # wide: diagnosis columns in order, the principal first
     poa: tuple[str | None, ...] = ()  # wide: the POA column of each dx column, or None
+    px: tuple[str, ...] = ()  # wide: ICD-10-PCS procedure columns in order, the principal first
     code: str | None = None  # long: the diagnosis code column
     sequence: str | None = None  # long: the position column (1 = principal)
     long_poa: str | None = None  # long: the POA column
 
     def columns(self) -> list[str]:
         """Every column read, each once, in a stable order."""
-        named = [self.claim, self.date, self.setting, self.bill_type, self.age, self.sex,
-                 *self.dx, *self.poa, self.code, self.sequence, self.long_poa]
+        named = [self.claim, self.date, self.setting, self.bill_type, self.age, self.sex, self.discharge_status,
+                 *self.dx, *self.poa, *self.px, self.code, self.sequence, self.long_poa]
         return list(dict.fromkeys(c for c in named if c))
 
     def describe(self) -> str:
@@ -59,11 +62,14 @@ class ClaimsMapping:
         parts = [f"{key}={value}" for key, value in (
             ("claim", self.claim), ("date", self.date), ("setting", self.setting),
             ("bill-type", self.bill_type), ("age", self.age), ("sex", self.sex),
+            ("discharge-status", self.discharge_status),
             ("code", self.code), ("sequence", self.sequence), ("poa", self.long_poa)) if value]
         if self.dx:
             parts.append(f"dx={','.join(self.dx)}")
         if any(self.poa):
             parts.append(f"poa={','.join(p or '-' for p in self.poa)}")
+        if self.px:
+            parts.append(f"px={','.join(self.px)}")
         return f"{self.layout}: " + " ".join(parts)
 
 
@@ -83,6 +89,8 @@ _SINGLE = {
     "bill_type": ("billtype", "typeofbill", "tob"),
     "age": ("age", "patientage", "ageyears", "ptage"),
     "sex": ("sex", "gender", "patientsex", "ptsex"),
+    "discharge_status": ("dischargestatus", "dischstatus", "patientstatus", "ptstatus", "dstat",
+                         "ptntdschrgstuscd", "disposition", "dischargedisposition"),
     "code": ("code", "dxcode", "diagnosiscode", "icdcode", "icd10code", "icd10cm", "dx", "diagnosis"),
     "sequence": ("sequence", "seq", "dxseq", "sequencenumber", "position", "dxposition", "rank"),
     "long_poa": ("poa", "poaindicator", "poaflag", "dxpoa"),
@@ -91,6 +99,8 @@ _PRINCIPAL = ("pdx", "principaldx", "principaldiagnosis", "primarydx", "primaryd
               "dx0")
 _PRINCIPAL_POA = ("pdxpoa", "poapdx", "principalpoa", "poa0")
 _NUMBERED_DX = re.compile(r"(?:i10|icd10|icd)?(?:dx|diag|diagnosis|dgnscd|icddgnscd|dgns)0*([1-9][0-9]?)(?:cd)?")
+_PRINCIPAL_PX = ("ppx", "principalpx", "principalprocedure", "prncpalprcdrcd")
+_NUMBERED_PX = re.compile(r"(?:i10|icd10|icd|pcs)?(?:px|proc|procedure|prcdrcd|icdprcdrcd|prcdr)0*([1-9][0-9]?)(?:cd)?")
 _NUMBERED_POA = re.compile(r"(?:dx|diag)?poa(?:ind|indicator|sw|flag|dx)?0*([1-9][0-9]?)|(?:dx|diag)0*([1-9][0-9]?)poa")
 
 
@@ -128,8 +138,12 @@ def recognise(columns: Sequence[str]) -> ClaimsMapping:
     for number in sorted(numbered):
         dx.append(numbered[number])
         poa.append(poas.get(number))
+    px = [column for column in (_find(by_key, _PRINCIPAL_PX),) if column is not None]
+    numbered_px = _numbered(columns, _NUMBERED_PX)
+    px += [numbered_px[number] for number in sorted(numbered_px)]
     if dx:
-        values.update(layout=WIDE, dx=tuple(dx), poa=tuple(poa), code=None, sequence=None, long_poa=None)
+        values.update(layout=WIDE, dx=tuple(dx), poa=tuple(poa), px=tuple(px), code=None, sequence=None,
+                      long_poa=None)
     elif values["code"] and values["sequence"]:
         values.update(layout=LONG)
     return ClaimsMapping(**values)
@@ -137,7 +151,9 @@ def recognise(columns: Sequence[str]) -> ClaimsMapping:
 
 # -- what the user says --------------------------------------------------------------------
 
-_ATTRIBUTE = {"bill-type": "bill_type", "billtype": "bill_type", "bill_type": "bill_type"}
+_LISTS = ("dx", "poa", "px")
+
+_ATTRIBUTE = {"bill-type": "bill_type", "discharge-status": "discharge_status"}
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
@@ -149,7 +165,7 @@ def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
         if not sep or not key:
             raise MappingError(f"--claims-map {item!r}: write KEY=COLUMN (keys: {', '.join(KEYS)})")
         value = value.strip()
-        table[key] = [part.strip() for part in value.split(",") if part.strip()] if key in ("dx", "poa") else value
+        table[key] = [part.strip() for part in value.split(",") if part.strip()] if key in _LISTS else value
     return table
 
 
@@ -163,7 +179,7 @@ def from_config(table: Any, where: str) -> dict[str, Any]:
             if not isinstance(value, str) or len(value) != 1:
                 raise MappingError(f"{where}: [claims] delimiter must be one character, not {value!r}")
             out[key] = value
-        elif key in ("dx", "poa"):
+        elif key in _LISTS:
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -194,8 +210,8 @@ def resolve(columns: Sequence[str], table: Mapping[str, Any] | None = None) -> C
             if value not in (WIDE, LONG):
                 raise MappingError(f"claims layout must be '{WIDE}' or '{LONG}', not {value!r}")
             changes["layout"] = value
-        elif key == "dx":
-            changes["dx"] = tuple(value)
+        elif key in ("dx", "px"):
+            changes[key] = tuple(value)
         elif key == "poa":
             changes["poa"] = tuple(v if v not in ("", "-") else None for v in value)
         else:
@@ -205,7 +221,7 @@ def resolve(columns: Sequence[str], table: Mapping[str, Any] | None = None) -> C
         if "poa" in changes:
             poa = changes.pop("poa")
             changes["long_poa"] = poa[0] if poa else None
-        changes.update(dx=(), poa=())
+        changes.update(dx=(), poa=(), px=())
     elif "dx" in changes and "poa" not in changes:
         changes["poa"] = _poa_for(changes["dx"], columns)
     mapping = replace(mapping, **changes)

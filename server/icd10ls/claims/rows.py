@@ -103,13 +103,15 @@ def _setting_text(setting: Any, bill_type: Any) -> str:
     return bill
 
 
-def _code_text(value: Any) -> str:
+def _code_text(value: Any, procedure: bool = False) -> str:
     """The code of a cell as the encounter writes it: claims write codes without their dot (as
     X12 837 does) and in any case, which is their canonical form there, so such a code is
     written with its dot; anything else is written as it is, for the parser to judge."""
     text = cell_text(value)
     if " " in text or "\t" in text:
         return _BLANKS.sub("_", text)
+    if procedure:
+        return text
     code = code_of(text)
     if code is not None and code != text and code.replace(".", "") == text.upper():
         return code
@@ -206,6 +208,19 @@ class _Writer:
         sex = cell_text(value(mapping.sex))
         self.header("sex", _SEXES.get(sex.lower(), sex), row, mapping.sex, claim)
         self.header("age", cell_text(value(mapping.age)), row, mapping.age, claim)
+        status = cell_text(value(mapping.discharge_status))
+        self.header("discharge-status", status.zfill(2) if status.isdigit() else status, row,
+                    mapping.discharge_status, claim)
+
+    def px(self, code_text: str, row: int, field: str, claim: str | None) -> None:
+        """A procedure line, read by the parser (procedures are few)."""
+        line = self.line(f"px: {code_text}", row, field, claim)
+        parsed = parse_line(self.lines[line], line)
+        self.issues.extend(parsed.issues)
+        if parsed.procedure is not None:
+            procedures = self.current.procedures
+            parsed.procedure.index = len(procedures)
+            procedures.append(parsed.procedure)
 
     def finish(self) -> ClaimLines:
         lines = self.lines
@@ -230,6 +245,7 @@ def wide_lines(batch: RowBatch, mapping: ClaimsMapping) -> ClaimLines:
     values = batch.values
     dx_columns = [(column, values[column], poa, values[poa] if poa else None)
                   for column, poa in zip(mapping.dx, mapping.poa)]
+    px_columns = [(column, values[column]) for column in mapping.px]
     principal = mapping.dx[0]
     for i, row in enumerate(batch.rows):
         claim = _claim_id(values, mapping.claim, i)
@@ -246,6 +262,11 @@ def wide_lines(batch: RowBatch, mapping: ClaimsMapping) -> ClaimLines:
             first = False
             poa = cell_text(poa_cells[i]).upper() if poa_cells is not None else ""
             writer.dx(code, poa, row, column, poa_column, claim)
+        else:  # the procedures, unless the claim is left unchecked
+            for column, cells in px_columns:
+                code = _code_text(cells[i], procedure=True)
+                if code:
+                    writer.px(code, row, column, claim)
     return writer.finish()
 
 

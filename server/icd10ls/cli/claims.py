@@ -35,14 +35,21 @@ class ClaimsUsageError(Exception):
     """A claims run that cannot start as asked (exit 2)."""
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_mapping_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """The options that say how to read claims files (for `check` and `drg`)."""
     group = parser.add_argument_group("claims files (CSV, Parquet)")
     group.add_argument("--claims", action="store_true",
                        help="read every PATH as a claims file (implied by .csv, .tsv and .parquet)")
     group.add_argument("--claims-map", action="append", default=[], metavar="KEY=COLUMN",
-                       help="which column holds what: claim, date, setting, bill-type, age, sex, dx=COL1,COL2..., "
-                            "poa=COL1,..., layout=long, code, sequence (over [claims] in icd10ls.toml)")
+                       help="which column holds what: claim, date, setting, bill-type, age, sex, discharge-status, "
+                            "dx=COL1,COL2..., poa=COL1,..., px=COL1,..., layout=long, code, sequence "
+                            "(over [claims] in icd10ls.toml)")
     group.add_argument("--delimiter", metavar="CHAR", help="the CSV delimiter (default: guessed from the header)")
+    return group
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = add_mapping_arguments(parser)
     group.add_argument("--output", type=Path, metavar="PATH",
                        help="write the findings to a .csv or .parquet table (with --dask: a directory of Parquet "
                             "files) and print only the summary")
@@ -54,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def wanted(args: argparse.Namespace) -> bool:
     """Whether this run checks claims files."""
     return bool(args.claims or args.dask or any(is_claims_path(p) for p in args.paths))
+
+
+def is_claims_input(path: str, args: argparse.Namespace | None) -> bool:
+    """Whether `path` is read as a claims file: its name, or `--claims`."""
+    return bool(getattr(args, "claims", False)) or is_claims_path(path)
 
 
 @dataclass
@@ -116,6 +128,42 @@ def _summary(counts: dict[Severity, int], claims: int, files: int, failed: int) 
 
 
 # -- opening ------------------------------------------------------------------------------
+
+
+class ClaimEncounters:
+    """Every claim of some claims files as an encounter, for commands other than `check` (`drg`):
+    yields (path as shown, encounter, default setting, row, claim id); `failed` counts the files
+    that could not be read, each said on `err`."""
+
+    def __init__(self, paths: list[str], args: argparse.Namespace | None, err: TextIO) -> None:
+        self.paths = paths
+        self.args = args or argparse.Namespace()
+        self.err = err
+        self.failed = 0
+
+    def __iter__(self):
+        from ..claims.rows import claim_lines
+
+        args = argparse.Namespace(paths=self.paths, fix=False, dask=None, output=None, config=None, no_config=False,
+                                  claims=True, claims_map=[], delimiter=None)
+        vars(args).update({k: v for k, v in vars(self.args).items() if k in ("config", "no_config", "claims_map",
+                                                                             "delimiter")})
+        try:
+            files, self.failed = _open_all(args, Settings(), self.err)
+        except (ClaimsUsageError, MappingError) as error:
+            self.err.write(f"icd10ls: {error}\n")
+            self.failed += 1
+            return
+        for file in files:
+            default = file.settings.default_setting
+            try:
+                for lines in claim_lines(file.source.batches(file.mapping.columns()), file.mapping):
+                    for encounter in lines.file.encounters:
+                        row, _field, claim = lines.origin(Span(encounter.start_line, 0, 0))
+                        yield file.display, encounter, default, row, claim
+            except ClaimsReadError as error:
+                self.err.write(f"icd10ls: {file.display}: {error}\n")
+                self.failed += 1
 
 
 def _open_all(args: argparse.Namespace, overrides: Settings, err: TextIO) -> tuple[list[ClaimsFile], int]:
