@@ -101,25 +101,26 @@ def _open(path: Path):
     return source, Settings(), resolve(source.columns)
 
 
-def one_process(path: Path) -> tuple[float, int, int]:
-    """Seconds, claims and findings of checking the file in this process."""
+def one_process(path: Path) -> tuple[float, int, int, float]:
+    """Seconds, claims, findings and CPU seconds of checking the file in this process."""
     from icd10ls.claimcheck.check import check_source
 
     source, settings, mapping = _open(path)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     claims = findings = 0
     for batch in check_source(source, mapping, settings):
         claims += batch.claims
         findings += len(batch.findings)
-    return time.perf_counter() - started, claims, findings
+    return time.perf_counter() - started, claims, findings, time.process_time() - cpu
 
 
-def mce(path: Path) -> tuple[float, int]:
-    """Seconds of `MceEditor.edit` over the same claims (dicts built untimed, by batches)."""
+def mce(path: Path) -> tuple[float, int, float]:
+    """Seconds, claims and CPU seconds of `MceEditor.edit` over the same claims (dicts built
+    untimed, by batches)."""
     import msdrg
     import pyarrow.parquet as pq
 
-    seconds = 0.0
+    seconds = cpu = 0.0
     claims = 0
     with msdrg.MceEditor() as editor:
         edit = editor.edit
@@ -132,12 +133,13 @@ def mce(path: Path) -> tuple[float, int]:
                               "sex": 1 if row["sex"] == "F" else 0, "discharge_status": 1,
                               "pdx": {"code": codes[0]}, "sdx": [{"code": c} for c in codes[1:]],
                               "procedures": []})
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             for claim in dicts:
                 edit(claim)
             seconds += time.perf_counter() - started
+            cpu += time.process_time() - cpu_started
             claims += len(dicts)
-    return seconds, claims
+    return seconds, claims, cpu
 
 
 def on_cluster(path: Path, workers: int = 2) -> tuple[float, int]:
@@ -169,15 +171,16 @@ def measure(cfg: Config) -> list:
 
 def measure_file(path: Path) -> list:
     one_process(path)  # untimed warm-up: code sets and per-code facts
-    ours_s, checked, findings = one_process(path)
+    ours_s, checked, findings, ours_cpu = one_process(path)
     load = os.getloadavg()[0]
     rows = []
     try:
-        peer_s, peer_claims = mce(path)
+        peer_s, peer_claims, peer_cpu = mce(path)
         rows.append(ONE_PROCESS.row(checked / ours_s, peer_claims / peer_s,
-                                    note=f"{findings:,} findings; load average {load:.2f}",
+                                    note=f"{findings:,} findings; per CPU second {checked / ours_cpu:,.0f} vs "
+                                         f"{peer_claims / peer_cpu:,.0f} claims; load average {load:.2f}",
                                     extra={"claims": checked, "ours_s": ours_s, "peer_s": peer_s,
-                                           "load_average": load}))
+                                           "ours_cpu_s": ours_cpu, "peer_cpu_s": peer_cpu, "load_average": load}))
     except ImportError:
         rows.append(ONE_PROCESS.row(checked / ours_s, None, note="msdrg is not installed"))
     saved = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
