@@ -322,3 +322,10 @@ def test_drg_names_a_missing_mapped_column(tmp_path, capsys):
     path.write_text(INPATIENT, encoding="utf-8")
     assert main(["drg", str(path), "--claims-map", "date=DISCH_DT"]) == 2
     assert "no column 'DISCH_DT'" in capsys.readouterr().err
+
+
+def test_a_clean_claims_file_is_an_empty_json_array(tmp_path, capsys):
+    path = tmp_path / "clean.csv"
+    path.write_text("claim_id,DOS,DX1,DX2\nK1,2025-02-01,I10,E78.00\n", encoding="utf-8")
+    code, out, err = run_check(capsys, "--format", "json", "--ignore", "unspecified-code", str(path))
+    assert (code, json.loads(out)) == (0, []) and "no problems in 1 claim of 1 file" in err

@@ -25,7 +25,7 @@ from ..codeset.store import DataStore
 from ..encounter import Span
 from ..rules.findings import Finding, Fix, Related, Severity, TextEdit
 from ..settings import Settings, find_config, load_toml, merge
-from .report import finding_json, sarif_log
+from .report import json_lines, sarif_log
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 OUTPUT_SUFFIXES = (".csv", ".parquet")
@@ -241,7 +241,9 @@ def located(file: ClaimsFile, f: ClaimFinding) -> Finding:
 
 
 def claim_json(file: ClaimsFile, f: ClaimFinding) -> dict[str, Any]:
-    data = finding_json(file.display, located(file, f))
+    """The finding as `check --format json` gives it, with its row, field and claim."""
+    (line,) = json_lines(file.display, [located(file, f)])
+    data = json.loads(line)
     data.update(row=f.row, field=f.field, claim=f.claim)
     for entry, related in zip(data["related"], f.related):
         entry.update(row=related.row, field=related.field)
@@ -275,15 +277,14 @@ class _JsonWriter(_Writer):
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.first = True
-        out.write("[")
 
     def add(self, file: ClaimsFile, findings: list[ClaimFinding]) -> None:
         for f in findings:
-            self.out.write(("\n" if self.first else ",\n") + json.dumps(claim_json(file, f), ensure_ascii=False))
+            self.out.write(("[\n" if self.first else ",\n") + json.dumps(claim_json(file, f), ensure_ascii=False))
             self.first = False
 
     def close(self) -> None:
-        self.out.write("\n]\n")
+        self.out.write("[]\n" if self.first else "\n]\n")
 
 
 class _SarifWriter(_Writer):
