@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from icd10ls.encounter import parse
-from icd10ls.hover import hover, token_at
+from pathlib import Path
+
+from icd10ls.hover import codes_in_prose, hover, token_at
 
 
 def test_token_at_finds_codes_anywhere_on_the_line():
@@ -56,3 +58,31 @@ def test_hover_on_a_key_explains_it(cs2026):
     file = parse("setting: inpatient\n")
     assert "principal diagnosis" in hover(file, 0, 2, lambda line: (cs2026, None), [cs2026]).markdown
     assert hover(file, 0, 12, lambda line: (cs2026, None), [cs2026]) is None
+
+
+GUIDELINES = Path("/work/shared/reference/icd10cm-guidelines-fy2025.txt")
+
+
+def test_codes_in_prose_are_only_codes_written_as_codes(store):
+    """Notes and queries: words and numbers that look a little like codes are never taken for one."""
+    codesets = store.codesets()
+    traps = ("HbA1c 7.2% on 03/01/2026, vitamin B12 low, CD4 350, G6PD normal, COVID-19 negative, T2DM, "
+             "H1N1, section I.C.4.a, Chapter 19, room B12, bed A1C, 2025, e11.22, E11.22x, xE11.22, E1.22")
+    assert codes_in_prose(traps, codesets) == []
+    line = "Documented E11.22 with CKD (N184), then S52.521A; see I10."
+    assert [code for code, _, _ in codes_in_prose(line, codesets)] == ["E11.22", "N18.4", "S52.521A", "I10"]
+    # Real prose: the Official Guidelines.  Every hit is a code, as written, standing alone.
+    text = GUIDELINES.read_text(encoding="utf-8")
+    hits = 0
+    for line in text.splitlines():
+        for code, start, end in codes_in_prose(line, codesets):
+            hits += 1
+            written = line[start:end]
+            assert written.replace(".", "") == code.replace(".", ""), (written, line)
+            assert not line[start - 1:start].isalnum() and not line[end:end + 1].isalnum(), line
+    assert hits > 900
+    for shaped_but_not_codes in ("H1N1", "H3N2", "U00", "U85"):  # in the guidelines' text, not codes
+        assert shaped_but_not_codes in text
+        assert all(line[s:e] != shaped_but_not_codes
+                   for line in text.splitlines() if shaped_but_not_codes in line
+                   for _, s, e in codes_in_prose(line, codesets))

@@ -44,6 +44,8 @@ _KEY_PREFIX = re.compile(r"^\s*([A-Za-z][A-Za-z-]*|)$")
 _HEADER_VALUE = re.compile(r"^\s*(setting|sex|discharge-status)\s*:\s*(\S*)$", re.IGNORECASE)
 _DX_VALUE = re.compile(r"^\s*dx\s*:\s*(.*)$", re.IGNORECASE)
 _SINGLE_TOKEN = re.compile(r"^\s*(\S+)$")
+# Words typed at the start of a line, as in a quick list of codes: `type 2 diab`.
+_LINE_WORDS = re.compile(r"^\s*([A-Za-z][^:#]*)$")
 # The start of a code: a letter alone, or a letter and a digit (or two letters and
 # a digit, as in QA0) with what may follow.  Plain words such as "acne" or "uti"
 # are not code prefixes; they go to word search.
@@ -69,6 +71,7 @@ class Candidate:
     code: str | None = None  # canonical code, for lazy documentation
     reopen: bool = False  # choosing it should open completion again (a header code)
     preselect: bool = False
+    title: str = ""  # the code's title, shown on every row of the list (not only the selected one)
 
 
 def complete(line_text: str, character: int, codeset: CodeSet | None, *, limit: int = 50,
@@ -133,7 +136,7 @@ def _complete(line_text: str, character: int, codeset: CodeSet | None, limit: in
         typed = value.group(2)
         return [Candidate(v, v, character - len(typed), character, "value", detail)
                 for v, detail in HEADER_VALUES[value.group(1).lower()] if v.lower().startswith(typed.lower())]
-    value = _DX_VALUE.match(before) or _SINGLE_TOKEN.match(before)
+    value = _DX_VALUE.match(before) or _SINGLE_TOKEN.match(before) or _words_at_line_start(before)
     if value is None or codeset is None:
         return []
     typed = value.group(1)
@@ -145,6 +148,14 @@ def _complete(line_text: str, character: int, codeset: CodeSet | None, limit: in
     if search is not None and len(typed.strip()) >= 2:
         return _search(typed, start, character, search, limit)
     return []
+
+
+def _words_at_line_start(before: str) -> re.Match | None:
+    """Words at a line's start that do not begin a header (`encounter ENC-1` is not a search)."""
+    match = _LINE_WORDS.match(before)
+    if match is None or match.group(1).split()[0].lower() in HEADER_HELP:
+        return None
+    return match
 
 
 def _keys(word: str, start: int, end: int) -> list[Candidate]:
@@ -207,6 +218,7 @@ def _node_candidate(codeset: CodeSet, node: int, start: int, end: int, dotted_st
         detail=f"{codeset.title_of(node)} ({status})",
         filter_text=code if dotted_style else compact(code),
         sort_text=f"{len(compact(code))}{code}", code=code, reopen=not billable,
+        title=codeset.title_of(node) if billable else f"{codeset.title_of(node)} ({status})",
     )
 
 
@@ -220,7 +232,7 @@ def _seventh(info, start: int, end: int, dotted_style: bool) -> list[Candidate]:
             label=code, insert_text=code, start=start, end=end, kind="seventh",
             detail=f"7th character {char}: {meaning}",
             filter_text=code if dotted_style else compact(code),
-            sort_text=f"{char}", code=code,
+            sort_text=f"{char}", code=code, title=meaning,
         ))
     return out
 
@@ -234,6 +246,6 @@ def _search(typed: str, start: int, end: int, search, limit: int) -> list[Candid
         out.append(Candidate(
             label=hit.code, insert_text=hit.code, start=start, end=start + len(text), kind="search",
             detail=hit.title, filter_text=text, sort_text=f"{rank:04d}", code=hit.code,
-            preselect=rank == 0,
+            preselect=not out, title=hit.title,
         ))
     return out

@@ -18,6 +18,9 @@ from .codeset.describe import describe, to_markdown
 from .encounter import EncounterFile, Span
 
 _KEY = re.compile(r"^\s*(encounter|date|setting|sex|age|discharge-status|note|dx|px)(?![\w-])", re.IGNORECASE)
+# A code as written in prose: upper case, dotted (E11.22) or not (E1122), standing alone.  Words
+# and numbers (HbA1c, B12 vitamin, COVID-19, 2026) do not have this shape or are not codes.
+_PROSE_CODE = re.compile(r"(?<![A-Za-z0-9.])[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4}|[0-9A-Z]{1,4})?(?![A-Za-z0-9]|\.[A-Za-z0-9])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,25 @@ def token_at(line_text: str, character: int) -> tuple[str, int, int] | None:
             return match.group(0), match.start(), match.end()
         if match.start() > character:
             break
+    return None
+
+
+def codes_in_prose(line_text: str, codesets) -> list[tuple[str, int, int]]:
+    """The codes written in a line of prose, canonical, with their offsets: code-shaped tokens
+    that are a code in one of `codesets` (so `B12` in "vitamin B12" is not one)."""
+    out = []
+    for match in _PROSE_CODE.finditer(line_text):
+        code = normalize(match.group(0))
+        if code is not None and any(codeset.get(code) is not None for codeset in codesets):
+            out.append((code, match.start(), match.end()))
+    return out
+
+
+def code_in_prose(line_text: str, character: int, codesets) -> tuple[str, int, int] | None:
+    """The code of prose under the cursor (its end included)."""
+    for found in codes_in_prose(line_text, codesets):
+        if found[1] <= character <= found[2]:
+            return found
     return None
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("icd10ls")
 
 DEBOUNCE_SECONDS = 0.03
+ENCOUNTER_LANGUAGE = "icd10-encounter"
 WARM_UP_DELAY_SECONDS = 1.5
 OTHER_YEARS_DELAY_SECONDS = 2.0
 LOOKUP_COMMAND = "icd10ls.server.lookup"
@@ -67,11 +68,15 @@ class Icd10LanguageServer(LanguageServer):
             return self._service
 
     def state(self, uri: str) -> DocumentState | None:
-        """The analysed document, re-analysed if the workspace holds a newer version."""
+        """The analysed document, re-analysed if the workspace holds a newer version.
+
+        None for a document that is not an encounter file: notes and queries get look-ups only."""
         try:
             document = self.workspace.get_text_document(uri)
         except Exception:  # noqa: BLE001 - an unknown URI is simply not ours
             return self.states.get(uri)
+        if not is_encounter(document):
+            return None
         cached = self.states.get(uri)
         if cached is not None and cached.version == document.version and cached.text == document.source:
             return cached
@@ -137,6 +142,16 @@ class Icd10LanguageServer(LanguageServer):
 
 
 server = Icd10LanguageServer()
+
+
+def is_encounter(document) -> bool:
+    """An encounter file by its language id, or by its `.enc` name when the client sends no id.
+
+    Other documents (Markdown notes, plain-text queries) only get hovers on the codes in them."""
+    language = getattr(document, "language_id", None)
+    if language:
+        return language == ENCOUNTER_LANGUAGE
+    return document.uri.lower().endswith(".enc")
 
 
 def safe(default=None):
@@ -298,7 +313,14 @@ def pull_diagnostics(ls: Icd10LanguageServer, params: types.DocumentDiagnosticPa
 @safe()
 def hover(ls: Icd10LanguageServer, params: types.HoverParams):
     state = ls.state(params.text_document.uri)
-    return ls.service.hover(state, params.position) if state else None
+    if state is not None:
+        return ls.service.hover(state, params.position)
+    if params.text_document.uri not in ls.workspace.text_documents:
+        return None
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    if is_encounter(document):
+        return None
+    return ls.service.lookup_hover([line.rstrip("\r\n") for line in document.lines], params.position)
 
 
 @server.feature(types.TEXT_DOCUMENT_COMPLETION,
@@ -426,9 +448,17 @@ def download_command(ls: Icd10LanguageServer, *args):
     return None
 
 
+def _not_routine(record: logging.LogRecord) -> bool:
+    """Drop pygls' warning for a cancelled request that was already answered: editors cancel
+    requests all the time (a completion list overtaken by typing), and nothing is wrong."""
+    return not record.getMessage().startswith("Cancel notification for unknown message id")
+
+
 def run(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="icd10ls %(levelname)s %(message)s")
     logging.getLogger("pygls").setLevel(logging.WARNING)  # not every message sent and received
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_not_routine)
     if tcp:
         server.start_tcp(host, port)
     else:

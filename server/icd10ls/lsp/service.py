@@ -20,7 +20,7 @@ from ..completion import Candidate, complete
 from ..codeset.describe import describe, to_markdown
 from ..encounter import EncounterFile, Span, parse
 from ..rules.findings import Finding, Fix, Severity, TextEdit
-from ..hover import describe_code, hover
+from ..hover import code_in_prose, describe_code, hover
 from ..rules.engine import state_for
 from ..inpatient.view import candidate_severities, drg_markdown, encounter_views, lens_title, severity_of
 from ..settings import Settings, find_config, load_toml, merge
@@ -205,6 +205,21 @@ class LanguageService:
         markdown = drg_markdown(view) if view is not None else None
         return {"found": markdown is not None, "markdown": markdown or "No inpatient encounter here."}
 
+    def lookup_hover(self, lines: list[str], position: types.Position) -> types.Hover | None:
+        """Hover in a file that is not an encounter file (notes, queries): codes written as codes only,
+        described against the newest code set, and only when some installed year has them."""
+        if not lines:
+            return None
+        line, character = position_to_engine(lines, position)
+        codesets = self.others()
+        found = code_in_prose(lines[line], character, codesets)
+        if found is None:
+            return None
+        code, start, end = found
+        markdown = describe_code(code, self.store.latest(), codesets)
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown),
+                           range=span_to_range(lines, Span(line, start, end)))
+
     # -- completion ----------------------------------------------------------------
     def completion(self, state: DocumentState, position: types.Position) -> types.CompletionList:
         line, character = position_to_engine(state.lines, position)
@@ -238,6 +253,7 @@ class LanguageService:
             label=c.label,
             kind=kind,
             detail=c.detail or None,
+            label_details=types.CompletionItemLabelDetails(description=c.title) if c.title else None,
             filter_text=c.filter_text,
             sort_text=c.sort_text,
             preselect=c.preselect or None,
@@ -332,10 +348,10 @@ class LanguageService:
                 if dx.code is None or not range_.start.line <= dx.line <= range_.end.line:
                     continue
                 info = codeset.get(dx.code)
-                if info is None:
-                    continue
-                position = span_to_range(state.lines, dx.code_span).end
-                hints.append(types.InlayHint(position=position, label=_shorten(info.title), padding_left=True,
+                if info is None or dx.text:
+                    continue  # free text after the code: the coder has described it already
+                hints.append(types.InlayHint(position=self._hint_position(state, dx), label=_shorten(info.title),
+                                             padding_left=True,
                                              tooltip=f"{info.code} — {info.title} ({codeset.label})"))
         return hints
 
@@ -356,6 +372,13 @@ class LanguageService:
                 hints.append(types.InlayHint(position=span_to_range(state.lines, dx.code_span).end,
                                              label=severity[0], padding_left=True, tooltip=severity[1]))
         return hints
+
+    def _hint_position(self, state: DocumentState, dx) -> types.Position:
+        """After the last thing written on the line (the code, its poa flag, a comment), so a
+        title never pushes the coder's own text aside."""
+        text = state.lines[dx.line]
+        end = max(dx.code_span.end, len(text.rstrip()))
+        return span_to_range(state.lines, Span(dx.line, end, end)).end
 
     def symbols(self, state: DocumentState) -> list[types.DocumentSymbol]:
         out = []
@@ -412,7 +435,7 @@ class LanguageService:
         return {"found": codeset.get(canonical) is not None, "markdown": markdown}
 
 
-def _shorten(title: str, limit: int = 60) -> str:
+def _shorten(title: str, limit: int = 48) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
