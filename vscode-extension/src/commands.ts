@@ -25,10 +25,43 @@ import { ServerNotRunningError, type ServerManager } from './serverManager';
 /** Delay between the last keystroke and the search request. */
 const SEARCH_DEBOUNCE_MS = 150;
 
-/** The URI of the active encounter file, which decides the code set; undefined for other editors. */
-function activeEncounterUri(): string | undefined {
-  const document = vscode.window.activeTextEditor?.document;
+/**
+ * The text editor a code goes into: the active one, or, when a look-up preview or a panel has
+ * the focus, the editor the coder was last typing in (if it is still open).
+ */
+export class EditorTracker implements vscode.Disposable {
+  private last: vscode.TextEditor | undefined = usableEditor(vscode.window.activeTextEditor);
+  private readonly listener = vscode.window.onDidChangeActiveTextEditor((editor) => {
+    this.last = usableEditor(editor) ?? this.last;
+  });
+
+  get editor(): vscode.TextEditor | undefined {
+    const active = usableEditor(vscode.window.activeTextEditor);
+    if (active !== undefined) {
+      return active;
+    }
+    return this.last !== undefined && !this.last.document.isClosed ? this.last : undefined;
+  }
+
+  dispose(): void {
+    this.listener.dispose();
+  }
+}
+
+/** An editor of a file or an unsaved document (not the output, not a look-up preview). */
+function usableEditor(editor: vscode.TextEditor | undefined): vscode.TextEditor | undefined {
+  const scheme = editor?.document.uri.scheme;
+  return scheme === 'file' || scheme === 'untitled' || scheme === 'vscode-remote' ? editor : undefined;
+}
+
+/** The URI of an encounter file, which decides the code set; undefined for other editors. */
+function encounterUri(editor: vscode.TextEditor | undefined): string | undefined {
+  const document = editor?.document;
   return document?.languageId === LANGUAGE_ID ? document.uri.toString() : undefined;
+}
+
+function activeEncounterUri(): string | undefined {
+  return encounterUri(vscode.window.activeTextEditor);
 }
 
 /** The code under the cursor of the active editor, to prefill the lookup box. */
@@ -100,16 +133,19 @@ export async function lookupCode(manager: ServerManager, documents: LookupDocume
 
 /** Replace each selection of `editor` with `code`; copy it when there is no editor to type into. */
 async function insertCode(editor: vscode.TextEditor | undefined, code: string): Promise<void> {
-  const usable =
-    editor !== undefined && !editor.document.isClosed && vscode.window.visibleTextEditors.includes(editor);
-  if (usable) {
-    const done = await editor.edit((builder) => {
-      for (const selection of editor.selections) {
+  if (editor !== undefined && !editor.document.isClosed) {
+    // An editor hidden behind another tab meanwhile is shown again, with its cursor where it was.
+    const target = vscode.window.visibleTextEditors.includes(editor)
+      ? editor
+      : await vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, selection: editor.selection });
+    const selections = target.selections;
+    const done = await target.edit((builder) => {
+      for (const selection of selections) {
         builder.replace(selection, code);
       }
     });
     if (done) {
-      await vscode.window.showTextDocument(editor.document, editor.viewColumn);
+      await vscode.window.showTextDocument(target.document, target.viewColumn);
       return;
     }
   }
@@ -117,10 +153,21 @@ async function insertCode(editor: vscode.TextEditor | undefined, code: string): 
   void vscode.window.showInformationMessage(`No editor to insert into: copied ${code} to the clipboard.`);
 }
 
-export function searchCodes(manager: ServerManager, ...args: unknown[]): void {
+/** Keep the server's order (billable codes first): VS Code 1.92+ has `sortByLabel`. */
+function keepOrder(pick: vscode.QuickPick<SearchPickItem>): void {
+  if ('sortByLabel' in pick) {
+    try {
+      (pick as { sortByLabel: boolean }).sortByLabel = false;
+    } catch {
+      // A VS Code where it is still a proposal: the labels alone keep the order there.
+    }
+  }
+}
+
+export function searchCodes(manager: ServerManager, editors: EditorTracker, ...args: unknown[]): void {
   const parsed = parseSearchArgs(args);
-  const editor = vscode.window.activeTextEditor;
-  const uri = parsed.uri ?? activeEncounterUri();
+  const editor = editors.editor;
+  const uri = parsed.uri ?? encounterUri(editor);
   // The completion limit also caps the search results.
   const limit = toServerSettings(vscode.workspace.getConfiguration(CONFIG_SECTION, editor?.document.uri)).settings.completion
     .limit;
@@ -130,6 +177,7 @@ export function searchCodes(manager: ServerManager, ...args: unknown[]): void {
   pick.placeholder = 'Words of the diagnosis, e.g. "type 2 diabetes kidney", or the start of a code';
   pick.matchOnDescription = false;
   pick.matchOnDetail = false;
+  keepOrder(pick);
   const sequencer = new RequestSequencer();
   let closed = false;
 
@@ -175,7 +223,7 @@ export function searchCodes(manager: ServerManager, ...args: unknown[]): void {
   });
   pick.onDidAccept(() => {
     const chosen = pick.selectedItems[0] ?? pick.activeItems[0];
-    if (chosen === undefined) {
+    if (chosen?.code === undefined) {
       return;
     }
     pick.hide();

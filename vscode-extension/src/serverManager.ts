@@ -22,7 +22,14 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { COMMANDS, CONFIG_SECTION, LANGUAGE_ID, SERVER_MODULE, VERSION_CHECK_TIMEOUT_MS } from './core/constants';
+import {
+  COMMANDS,
+  CONFIG_SECTION,
+  DEFAULT_LOOKUP_LANGUAGES,
+  LANGUAGE_ID,
+  SERVER_MODULE,
+  VERSION_CHECK_TIMEOUT_MS,
+} from './core/constants';
 import {
   expandVariables,
   findOnPath,
@@ -48,6 +55,8 @@ import {
   type ProblemMessage,
   type ProcessOutcome,
 } from './core/versionCheck';
+import { isRoutineClientError, LineBuffer } from './core/serverLog';
+import type { Installer } from './installer';
 import { onDidChangePythonInterpreter, pythonExtensionInterpreter } from './pythonExtension';
 
 /** Raised by {@link ServerManager.executeServerCommand} when there is no running server to ask. */
@@ -66,8 +75,64 @@ export class ServerNotRunningError extends Error {
  */
 class Icd10Client extends LanguageClient {
   override error(message: string, data?: unknown, showNotification: boolean | 'force' = true): void {
+    if (isRoutineClientError(message)) {
+      this.info(message, data, false); // a normal stop or restart
+      return;
+    }
     super.error(message, data, this.state === State.Running ? showNotification : false);
   }
+}
+
+/**
+ * The output channel as the language client sees it: the server's standard error arrives
+ * through `append` in chunks; each line becomes one log entry at the level the server gave it,
+ * and blank lines are dropped.
+ */
+function serverOutputChannel(output: vscode.LogOutputChannel): vscode.LogOutputChannel {
+  const lines = new LineBuffer();
+  const write = (chunk: string): void => {
+    for (const entry of lines.push(chunk)) {
+      output[entry.level](entry.text);
+    }
+  };
+  return new Proxy(output, {
+    get(target, property) {
+      if (property === 'append') {
+        return write;
+      }
+      if (property === 'appendLine') {
+        return (line: string) => write(`${line}\n`);
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** The languages besides encounter files where codes are looked up, from `icd10ls.lookupLanguages`. */
+export function lookupLanguages(): string[] {
+  const value = vscode.workspace.getConfiguration(CONFIG_SECTION).get<unknown>('lookupLanguages', DEFAULT_LOOKUP_LANGUAGES);
+  if (!Array.isArray(value)) {
+    return [...DEFAULT_LOOKUP_LANGUAGES];
+  }
+  return value.filter((language): language is string => typeof language === 'string' && language.trim() !== '' && language !== LANGUAGE_ID);
+}
+
+/**
+ * Open the Settings editor on one setting.  In a remote window (Remote-SSH, WSL, Codespaces,
+ * code-server) the server runs on the remote machine, so its machine-overridable settings
+ * belong on the Remote tab; the User tab would show them empty.
+ */
+export async function openSetting(id: string): Promise<void> {
+  if (vscode.env.remoteName !== undefined) {
+    try {
+      await vscode.commands.executeCommand('workbench.action.openRemoteSettings', { query: id });
+      return;
+    } catch {
+      // An older VS Code without that command: the User tab is better than nothing.
+    }
+  }
+  await vscode.commands.executeCommand('workbench.action.openSettings', id);
 }
 
 function isExecutableFile(fullPath: string): boolean {
@@ -146,6 +211,7 @@ export class ServerManager implements vscode.Disposable {
     private readonly onPythonInterpreterChanged: () => void,
     /** The extension's `server` folder, where `make vsix` puts the server's wheel. */
     private readonly serverWheelFolder: string,
+    private readonly installer: Installer,
   ) {}
 
   /** What the suggested pip command installs: the wheel shipped in the .vsix, else the package name. */
@@ -243,6 +309,7 @@ export class ServerManager implements vscode.Disposable {
         consultedPythonExtension = true;
         return pythonExtensionInterpreter(vscode.window.activeTextEditor?.document.uri);
       },
+      managedEnvironment: () => this.installer.environmentPython(),
       findOnPath: pathLookup,
       platform: process.platform,
       expand,
@@ -268,7 +335,9 @@ export class ServerManager implements vscode.Disposable {
         if (outcome.stderr.trim() !== '') {
           this.output.error(outcome.stderr.trim());
         }
-        const problem = checkProblemMessage(result, python, process.platform, undefined, this.installTarget());
+        // The Install button cannot help an interpreter the coder chose in the settings.
+        const canInstall = resolution.python.source !== 'setting';
+        const problem = checkProblemMessage(result, python, process.platform, undefined, this.installTarget(), canInstall);
         this.setState(result.kind === 'missing' || result.kind === 'tooOld' || result.kind === 'interpreterNotFound' ? 'notInstalled' : 'failed');
         if (problem !== undefined) {
           this.output.error(problem.text);
@@ -339,12 +408,14 @@ export class ServerManager implements vscode.Disposable {
   }
 
   private clientOptions(): LanguageClientOptions {
+    const languages = [LANGUAGE_ID, ...lookupLanguages()];
     return {
-      documentSelector: [
-        { scheme: 'file', language: LANGUAGE_ID },
-        { scheme: 'untitled', language: LANGUAGE_ID },
-      ],
-      outputChannel: this.output,
+      // Encounter files get everything; notes and queries (Markdown, plain text) get hovers on codes.
+      documentSelector: languages.flatMap((language) => [
+        { scheme: 'file', language },
+        { scheme: 'untitled', language },
+      ]),
+      outputChannel: serverOutputChannel(this.output),
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: () => serverSettingsFor(undefined, this.output),
       // Log a failed handshake and give up; the manager or the close handler tells the user once.
@@ -445,11 +516,15 @@ export class ServerManager implements vscode.Disposable {
     const chosen = await show(problem.text, ...labels);
     const action: ProblemAction | undefined = problem.actions.find((candidate) => ACTION_LABELS[candidate] === chosen);
     switch (action) {
+      case 'install':
+      case 'retryInstall':
+        await this.install();
+        break;
       case 'openInterpreterSetting':
-        await vscode.commands.executeCommand('workbench.action.openSettings', `${CONFIG_SECTION}.interpreter`);
+        await openSetting(`${CONFIG_SECTION}.interpreter`);
         break;
       case 'openServerCommandSetting':
-        await vscode.commands.executeCommand('workbench.action.openSettings', `${CONFIG_SECTION}.serverCommand`);
+        await openSetting(`${CONFIG_SECTION}.serverCommand`);
         break;
       case 'copyCommand':
         if (problem.copyCommand !== undefined) {
@@ -466,6 +541,40 @@ export class ServerManager implements vscode.Disposable {
       case undefined:
         break;
     }
+  }
+
+  /**
+   * Install the server into the extension's own environment and start it from there.  On
+   * failure pip's output is in the output channel and one message offers Retry.
+   */
+  async install(): Promise<void> {
+    if (this.currentState === 'installing') {
+      return;
+    }
+    await this.stop();
+    this.setState('installing');
+    const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
+    const interpreter = (config.get<string>('interpreter') ?? '').trim();
+    const fromSetting = interpreter !== '' ? [expandVariables(interpreter, { home: os.homedir(), workspaceFolder: firstWorkspaceFolder(), env: process.env })] : undefined;
+    let fromPythonExtension: string[] | undefined;
+    try {
+      fromPythonExtension = await pythonExtensionInterpreter(vscode.window.activeTextEditor?.document.uri);
+    } catch {
+      fromPythonExtension = undefined;
+    }
+    const outcome = await this.installer.install(fromSetting, fromPythonExtension, this.installTarget());
+    if (!outcome.ok) {
+      this.setState('notInstalled');
+      this.shownProblem = undefined;
+      this.report({
+        key: 'installFailed',
+        severity: 'error',
+        text: outcome.message ?? 'Installing the icd10ls server failed.',
+        actions: outcome.noPython === true ? ['retryInstall'] : ['showOutput', 'retryInstall'],
+      });
+      return;
+    }
+    await this.restart(true);
   }
 
   dispose(): void {

@@ -104,25 +104,31 @@ describe('server request arguments', () => {
 });
 
 describe('search results', () => {
-  it('become quick pick items in the server order, never filtered by the quick pick', () => {
+  it('become quick pick items, billable codes first, labelled so the quick pick keeps their order', () => {
     const results = parseSearchResults([
-      { code: 'E11.22', title: 'Type 2 diabetes mellitus with diabetic chronic kidney disease', billable: true },
-      { code: 'E11.2', title: 'Type 2 diabetes mellitus with kidney complications', billable: false },
+      { code: 'J45', title: 'Asthma', billable: false },
+      { code: 'J45.2', title: 'Mild intermittent asthma', billable: false },
+      { code: 'J45.909', title: 'Unspecified asthma, uncomplicated', billable: true },
+      { code: 'J45.20', title: 'Mild intermittent asthma, uncomplicated', billable: true },
     ]);
-    assert.deepEqual(toSearchItems(results), [
-      {
-        label: 'E11.22 — Type 2 diabetes mellitus with diabetic chronic kidney disease',
-        description: 'billable',
-        code: 'E11.22',
-        alwaysShow: true,
-      },
-      { label: 'E11.2 — Type 2 diabetes mellitus with kidney complications', description: 'header', code: 'E11.2', alwaysShow: true },
+    const items = toSearchItems(results);
+    assert.deepEqual(items, [
+      { label: 'J45.909', description: 'Unspecified asthma, uncomplicated', code: 'J45.909', alwaysShow: true },
+      { label: 'J45.20', description: 'Mild intermittent asthma, uncomplicated', code: 'J45.20', alwaysShow: true },
+      { label: 'headers: not billable, more specific codes below them', kind: -1 },
+      { label: 'J45', description: 'Asthma', code: 'J45', alwaysShow: true },
+      { label: 'J45.2', description: 'Mild intermittent asthma', code: 'J45.2', alwaysShow: true },
     ]);
+    // The quick pick re-sorts items whose label matches the typed words; a code never contains them.
+    for (const item of items) {
+      assert.doesNotMatch(item.label.toLowerCase(), item.kind === -1 ? /^$/ : /asthma/);
+    }
+    assert.deepEqual(toSearchItems(results.filter((r) => r.billable)).map((i) => i.code), ['J45.909', 'J45.20']);
   });
   it('skip malformed entries and duplicates, and canonicalize codes', () => {
     const results = parseSearchResults([null, 'E11.9', { title: 'no code' }, { code: 'e119', title: 7 }, { code: 'E11.9', title: 'dup' }]);
     assert.deepEqual(results, [{ code: 'E11.9', title: '', billable: false }]);
-    assert.deepEqual(toSearchItems(results)[0]?.label, 'E11.9');
+    assert.deepEqual(toSearchItems(results)[1]?.label, 'E11.9');
     assert.deepEqual(parseSearchResults({ results: [] }), []);
   });
 });

@@ -13,6 +13,7 @@ import {
   RULE_IDS,
   SERVER_COMMANDS,
   SEVERITIES,
+  DEFAULT_LOOKUP_LANGUAGES,
 } from '../src/core/constants';
 import { defaultServerSettings } from '../src/core/settings';
 import { extensionPath } from './helpers/paths';
@@ -62,6 +63,7 @@ describe('package.json settings', () => {
       'icd10ls.inlayHints.enabled',
       'icd10ls.inlayHints.severity',
       'icd10ls.interpreter',
+      'icd10ls.lookupLanguages',
       'icd10ls.rules',
       'icd10ls.serverCommand',
       'icd10ls.trace.server',
@@ -112,7 +114,7 @@ describe('package.json settings', () => {
 });
 
 describe('package.json commands, language and grammar', () => {
-  it('contributes the four commands under the ICD-10-CM category', () => {
+  it('contributes its commands under the ICD-10-CM category', () => {
     assert.deepEqual(
       manifest.contributes.commands.map((c) => c.command).sort(),
       Object.values(COMMANDS).sort(),
@@ -138,7 +140,10 @@ describe('package.json commands, language and grammar', () => {
     assert.equal(grammar.language, LANGUAGE_ID);
     const raw = JSON.parse(fs.readFileSync(extensionPath(grammar.path), 'utf8')) as { scopeName: string };
     assert.equal(raw.scopeName, grammar.scopeName);
-    assert.deepEqual(manifest.activationEvents, [`onLanguage:${LANGUAGE_ID}`]);
+    // Encounter files, and the default look-up languages (notes and queries).
+    assert.deepEqual(manifest.activationEvents, [`onLanguage:${LANGUAGE_ID}`, ...DEFAULT_LOOKUP_LANGUAGES.map((l) => `onLanguage:${l}`)]);
+    const lookup = properties['icd10ls.lookupLanguages'] as { default: unknown };
+    assert.deepEqual(lookup.default, DEFAULT_LOOKUP_LANGUAGES);
   });
 
   it('has a main module, a license and matching engine and API versions', () => {

@@ -28,20 +28,21 @@ describe('statusView', () => {
     assert.equal(statusView({ encounterFileActive: true, state: 'running' }).text, '$(book) ICD-10-CM');
   });
 
-  it('says when the server is not running, and clicking restarts it', () => {
-    const expected: Record<Exclude<ServerState, 'running' | 'starting'>, string> = {
-      stopped: '$(warning) icd10ls stopped',
-      notInstalled: '$(warning) icd10ls not installed',
-      failed: '$(error) icd10ls failed',
-      crashed: '$(error) icd10ls crashed',
+  it('says when the server is not running, and clicking restarts it (or installs it)', () => {
+    const expected: Record<Exclude<ServerState, 'running' | 'starting' | 'installing'>, [string, string]> = {
+      stopped: ['$(warning) icd10ls stopped', 'icd10ls.restartServer'],
+      notInstalled: ['$(warning) icd10ls not installed', 'icd10ls.installServer'],
+      failed: ['$(error) icd10ls failed', 'icd10ls.restartServer'],
+      crashed: ['$(error) icd10ls crashed', 'icd10ls.restartServer'],
     };
-    for (const [state, text] of Object.entries(expected)) {
+    for (const [state, [text, command]] of Object.entries(expected)) {
       const view = statusView({ encounterFileActive: true, state: state as ServerState, codeSet: { label: 'X', fiscalYear: 2026 } });
       assert.equal(view.text, text, state);
-      assert.equal(view.command, 'icd10ls.restartServer', state);
+      assert.equal(view.command, command, state);
       assert.notEqual(view.severity, 'normal', state);
     }
     assert.match(statusView({ encounterFileActive: true, state: 'starting' }).text, /starting/);
+    assert.match(statusView({ encounterFileActive: true, state: 'installing' }).text, /installing/);
   });
 
   it('is hidden for other languages whatever the state', () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
+  ACTION_LABELS,
   checkProblemMessage,
   classifyVersionCheck,
   noInterpreterMessage,
@@ -83,14 +84,29 @@ describe('problem messages', () => {
       'icd10ls is not installed for /usr/bin/python3. Install it with: /usr/bin/python3 -m pip install icd10ls',
     );
     assert.equal(message.copyCommand, '/usr/bin/python3 -m pip install icd10ls');
-    assert.deepEqual(message.actions, ['openInterpreterSetting', 'copyCommand']);
+    assert.deepEqual(message.actions, ['openInterpreterSetting', 'copyCommand', 'retry']);
+  });
+  it('offers Install, not a terminal command, when the extension can install the server itself', () => {
+    for (const kind of ['missing', 'tooOld'] as const) {
+      const message = checkProblemMessage(kind === 'missing' ? { kind } : { kind, version: '0.0.5' }, ['python3'], 'linux', undefined, 'icd10ls', true);
+      assert.ok(message);
+      assert.deepEqual(message.actions, ['install', 'retry']);
+      assert.equal(message.copyCommand, undefined);
+      assert.doesNotMatch(message.text, /pip/);
+      assert.match(message.text, /Click Install/);
+    }
+    assert.equal(ACTION_LABELS.install, 'Install');
+    assert.equal(ACTION_LABELS.retryInstall, 'Retry');
+    // A broken installation is not guessed away: it still says what failed.
+    assert.deepEqual(checkProblemMessage({ kind: 'broken', detail: 'x' }, ['python3'], 'linux', undefined, 'icd10ls', true)?.actions,
+      ['openInterpreterSetting', 'copyCommand', 'showOutput']);
   });
   it('upgrades when the module is too old', () => {
     const message = checkProblemMessage({ kind: 'tooOld', version: '0.0.5' }, ['python3'], 'linux');
     assert.ok(message);
     assert.match(message.text, /^icd10ls 0\.0\.5 for python3 is too old: this extension needs 0\.1\.0 or newer\. /);
     assert.equal(message.copyCommand, 'python3 -m pip install --upgrade icd10ls');
-    assert.deepEqual(message.actions, ['openInterpreterSetting', 'copyCommand']);
+    assert.deepEqual(message.actions, ['openInterpreterSetting', 'copyCommand', 'retry']);
   });
   it('quotes interpreter paths with spaces in the command', () => {
     const message = checkProblemMessage({ kind: 'missing' }, ['C:\\Program Files\\Python312\\python.exe'], 'win32');
@@ -125,7 +141,7 @@ describe('problem messages', () => {
   });
   it('explains a missing interpreter, server command and failed start', () => {
     assert.match(noInterpreterMessage('linux').text, /python3 or python is on PATH/);
-    assert.deepEqual(noInterpreterMessage('linux').actions, ['openInterpreterSetting']);
+    assert.deepEqual(noInterpreterMessage('linux').actions, ['retry', 'openInterpreterSetting']);
     assert.match(serverCommandNotFoundMessage('/nope/icd10ls', 'linux').text, /\/nope\/icd10ls, was not found/);
     assert.deepEqual(serverCommandNotFoundMessage('x', 'linux').actions, ['openServerCommandSetting']);
     assert.equal(startFailedMessage(' boom ').text, 'The icd10ls server failed to start (boom). See the output for details.');

@@ -139,12 +139,16 @@ export interface SearchResult {
   readonly billable: boolean;
 }
 
-/** A quick pick item for one search result (the shape of vscode.QuickPickItem plus the code). */
+/**
+ * A quick pick item for one search result (the shape of vscode.QuickPickItem plus the code),
+ * or the separator (kind -1, QuickPickItemKind.Separator) before the headers.
+ */
 export interface SearchPickItem {
   readonly label: string;
-  readonly description: string;
-  readonly code: string;
-  readonly alwaysShow: true;
+  readonly description?: string;
+  readonly code?: string;
+  readonly alwaysShow?: true;
+  readonly kind?: -1;
 }
 
 /** The usable entries of an `icd10ls.server.search` answer; malformed entries are skipped. */
@@ -172,15 +176,26 @@ export function parseSearchResults(value: unknown): SearchResult[] {
   return results;
 }
 
-/** Quick pick items, in the server's order: `code — title`, described as billable or header. */
+/**
+ * Quick pick items: the billable codes first, in the server's order, then the headers under a
+ * separator, since choosing a header would put a non-billable code into the encounter.  The
+ * label is the code alone and the title its description: the words typed match no label, so
+ * the quick pick keeps this order instead of sorting by how well labels match.
+ */
 export function toSearchItems(results: readonly SearchResult[]): SearchPickItem[] {
-  return results.map((result) => ({
-    label: result.title !== '' ? `${result.code} — ${result.title}` : result.code,
-    description: result.billable ? 'billable' : 'header',
+  const item = (result: SearchResult): SearchPickItem => ({
+    label: result.code,
+    description: result.title,
     code: result.code,
     // The server has matched the words already; the quick pick must not filter them out again.
     alwaysShow: true,
-  }));
+  });
+  const billable = results.filter((result) => result.billable).map(item);
+  const headers = results.filter((result) => !result.billable).map(item);
+  if (headers.length === 0) {
+    return billable;
+  }
+  return [...billable, { label: 'headers: not billable, more specific codes below them', kind: -1 }, ...headers];
 }
 
 export interface LookupResult {

@@ -78,6 +78,7 @@ export const COMMANDS = {
   lookupCode: 'icd10ls.lookupCode',
   searchCodes: 'icd10ls.searchCodes',
   showOutput: 'icd10ls.showOutput',
+  installServer: 'icd10ls.installServer',
 } as const;
 
 /**
@@ -90,6 +91,9 @@ export const SERVER_COMMANDS = {
   search: 'icd10ls.server.search',
   codeSetInfo: 'icd10ls.server.codeSetInfo',
 } as const;
+
+/** Setting: languages (besides encounter files) where codes get hovers and Search Codes inserts. */
+export const DEFAULT_LOOKUP_LANGUAGES: readonly string[] = ['markdown', 'plaintext'];
 
 /** URI scheme of the read-only documents that show a looked-up code. */
 export const LOOKUP_SCHEME = 'icd10ls-lookup';

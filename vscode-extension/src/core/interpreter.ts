@@ -3,8 +3,9 @@
  *
  * 1. `icd10ls.serverCommand`, when not empty, is the whole command;
  * 2. else `icd10ls.interpreter`;
- * 3. else the Python extension's active interpreter, when that extension is installed;
- * 4. else `python3` or `python` on PATH;
+ * 3. else the environment the extension's Install button made, when there is one;
+ * 4. else the Python extension's active interpreter, when that extension is installed;
+ * 5. else `python3` or `python` on PATH;
  *
  * and with a Python interpreter the server runs as `<python> -m icd10ls serve`.
  * Every source of the outside world (the Python extension, the file system,
@@ -14,7 +15,7 @@
 import * as path from 'node:path';
 import { SERVER_MODULE } from './constants';
 
-export type InterpreterSource = 'setting' | 'pythonExtension' | 'path';
+export type InterpreterSource = 'setting' | 'managed' | 'pythonExtension' | 'path';
 
 /** A Python interpreter: its executable, then any arguments it always needs (e.g. `py -3.12`). */
 export interface PythonCommand {
@@ -42,6 +43,8 @@ export interface ResolveInputs {
   readonly serverCommand: unknown;
   /** `icd10ls.interpreter` as read from the settings (not yet validated). */
   readonly interpreter: unknown;
+  /** The Python of the environment the extension installed the server into, when there is one. */
+  readonly managedEnvironment?: () => string | undefined;
   /** The Python extension's interpreter; only called when the settings name none. */
   readonly pythonExtension: () => Promise<readonly string[] | undefined>;
   /** The first of these names found on PATH, as a full path; only called as the last resort. */
@@ -128,6 +131,11 @@ async function resolvePython(inputs: ResolveInputs): Promise<PythonCommand | und
   if (typeof inputs.interpreter === 'string' && inputs.interpreter.trim() !== '') {
     const command = resolveInterpreterSetting(inputs.interpreter, inputs.expand, inputs.platform, inputs.workspaceFolder);
     return { command: [command], source: 'setting' };
+  }
+  // Made by the Install button, so it has the server: it comes before the other interpreters.
+  const managed = inputs.managedEnvironment?.();
+  if (managed !== undefined) {
+    return { command: [managed], source: 'managed' };
   }
   let fromExtension: readonly string[] | undefined;
   try {

@@ -196,7 +196,12 @@ export function selectSection(settings: ServerSettings, section: string | undefi
 }
 
 /** Settings whose change needs a new server process rather than a notification. */
-export const RESTART_SETTINGS = [`${CONFIG_SECTION}.interpreter`, `${CONFIG_SECTION}.serverCommand`] as const;
+export const RESTART_SETTINGS = [
+  `${CONFIG_SECTION}.interpreter`,
+  `${CONFIG_SECTION}.serverCommand`,
+  // Which documents the client sends the server is fixed when it starts.
+  `${CONFIG_SECTION}.lookupLanguages`,
+] as const;
 
 /** Settings the server reads; a change is sent to it with `workspace/didChangeConfiguration`. */
 export const SERVER_SETTINGS = ['rules', 'defaultSetting', 'codeSetYear', 'inlayHints', 'completion'].map(

@@ -12,6 +12,8 @@ export type ServerState =
   | 'stopped'
   /** The version check failed: no interpreter, module missing or too old. */
   | 'notInstalled'
+  /** The Install button is making the extension's own environment. */
+  | 'installing'
   /** The process did not start or did not complete the handshake. */
   | 'failed'
   /** It crashed too often and is not restarted any more. */
@@ -86,9 +88,17 @@ export function statusView(input: StatusInput): StatusView {
       return {
         visible: true,
         text: '$(warning) icd10ls not installed',
-        tooltip: 'The icd10ls server is not installed (or too old) for the Python interpreter in use. Click to check again.',
-        command: COMMANDS.restartServer,
+        tooltip: 'The icd10ls server is not installed (or too old) for the Python interpreter in use. Click to install it.',
+        command: COMMANDS.installServer,
         severity: 'warning',
+      };
+    case 'installing':
+      return {
+        visible: true,
+        text: '$(sync~spin) icd10ls installing',
+        tooltip: 'The icd10ls server is being installed into its own environment.',
+        command: COMMANDS.showOutput,
+        severity: 'normal',
       };
     case 'failed':
       return {

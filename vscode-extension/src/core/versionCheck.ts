@@ -98,9 +98,18 @@ export function classifyVersionCheck(outcome: ProcessOutcome, minimum: string = 
 }
 
 /** A button of a problem message. */
-export type ProblemAction = 'openInterpreterSetting' | 'openServerCommandSetting' | 'copyCommand' | 'showOutput' | 'retry';
+export type ProblemAction =
+  | 'install'
+  | 'retryInstall'
+  | 'openInterpreterSetting'
+  | 'openServerCommandSetting'
+  | 'copyCommand'
+  | 'showOutput'
+  | 'retry';
 
 export const ACTION_LABELS: Readonly<Record<ProblemAction, string>> = {
+  install: 'Install',
+  retryInstall: 'Retry',
   openInterpreterSetting: 'Open setting',
   openServerCommandSetting: 'Open setting',
   copyCommand: 'Copy command',
@@ -155,8 +164,12 @@ export function checkProblemMessage(
   platform: NodeJS.Platform,
   minimum: string = MIN_SERVER_VERSION,
   installTarget: string = SERVER_MODULE,
+  canInstall = false,
 ): ProblemMessage | undefined {
   const shown = formatCommand(python, platform);
+  if (canInstall && (result.kind === 'missing' || result.kind === 'tooOld')) {
+    return installMessage(result.kind === 'tooOld');
+  }
   switch (result.kind) {
     case 'ok':
       return undefined;
@@ -167,7 +180,7 @@ export function checkProblemMessage(
         severity: 'error',
         text: `${SERVER_MODULE} is not installed for ${shown}. Install it with: ${command}`,
         copyCommand: command,
-        actions: ['openInterpreterSetting', 'copyCommand'],
+        actions: ['openInterpreterSetting', 'copyCommand', 'retry'],
       };
     }
     case 'tooOld': {
@@ -178,7 +191,7 @@ export function checkProblemMessage(
         severity: 'error',
         text: `${installed} for ${shown} is too old: this extension needs ${minimum} or newer. Upgrade it with: ${command}`,
         copyCommand: command,
-        actions: ['openInterpreterSetting', 'copyCommand'],
+        actions: ['openInterpreterSetting', 'copyCommand', 'retry'],
       };
     }
     case 'broken': {
@@ -208,14 +221,29 @@ export function checkProblemMessage(
   }
 }
 
+/**
+ * The one message when the server is not installed (or too old) and the extension can install
+ * it itself: no terminal, no pip command to copy.
+ */
+export function installMessage(upgrade: boolean): ProblemMessage {
+  return {
+    key: upgrade ? 'install:upgrade' : 'install',
+    severity: 'warning',
+    text: upgrade
+      ? `The ${SERVER_MODULE} server is too old for this extension. Click Install to update it (a minute or two).`
+      : `The ${SERVER_MODULE} server is not installed yet. Click Install to set it up (a minute or two; it gets its own Python environment).`,
+    actions: ['install', 'retry'],
+  };
+}
+
 /** Message when no interpreter was found anywhere. */
 export function noInterpreterMessage(platform: NodeJS.Platform): ProblemMessage {
   const names = platform === 'win32' ? 'python or python3' : 'python3 or python';
   return {
     key: 'noInterpreter',
     severity: 'error',
-    text: `No Python interpreter found for ${SERVER_MODULE}: icd10ls.interpreter is empty, the Python extension has no active interpreter, and neither ${names} is on PATH. Install Python 3.11 or newer, or set icd10ls.interpreter.`,
-    actions: ['openInterpreterSetting'],
+    text: `No Python interpreter found for ${SERVER_MODULE}: icd10ls.interpreter is empty, the Python extension has no active interpreter, and neither ${names} is on PATH. Install Python 3.11 or newer (python.org), then click Retry, or set icd10ls.interpreter.`,
+    actions: ['retry', 'openInterpreterSetting'],
   };
 }
 
