@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import {
   CloseAction,
   DidChangeConfigurationNotification,
+  DocumentDiagnosticRequest,
   ErrorAction,
   ExecuteCommandRequest,
   LanguageClient,
@@ -56,6 +57,7 @@ import {
   type ProcessOutcome,
 } from './core/versionCheck';
 import { isRoutineClientError, LineBuffer } from './core/serverLog';
+import { heldWhileTyping, TYPING_PAUSE_MS, typingOf, type Typing } from './core/typing';
 import type { Installer } from './installer';
 import { onDidChangePythonInterpreter, pythonExtensionInterpreter } from './pythonExtension';
 
@@ -204,6 +206,28 @@ export class ServerManager implements vscode.Disposable {
   private startingFromManager = false;
   private pythonListener: vscode.Disposable | undefined;
   private disposed = false;
+  /** The line being typed on, per encounter document, and the timer that shows its held error. */
+  private readonly typing = new Map<string, Typing>();
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Pushed diagnostics shown without their held errors: showing them all, per document. */
+  private readonly heldPushes = new Map<string, () => void>();
+  private readonly typingListener = vscode.workspace.onDidChangeTextDocument((event) => {
+    if (event.document.languageId !== LANGUAGE_ID || event.contentChanges.length === 0) {
+      return;
+    }
+    const key = event.document.uri.toString();
+    const now = Date.now();
+    const typing = typingOf(
+      event.contentChanges.map((change) => ({ startLine: change.range.start.line, endLine: change.range.end.line, text: change.text })),
+      now,
+    );
+    if (typing === undefined) {
+      this.typing.delete(key);
+      return;
+    }
+    this.typing.set(key, typing);
+    this.showHeldAfterPause();
+  });
 
   constructor(
     private readonly output: vscode.LogOutputChannel,
@@ -436,6 +460,28 @@ export class ServerManager implements vscode.Disposable {
         closed: (): CloseHandlerResult => this.onConnectionClosed(),
       },
       middleware: {
+        // Hold back the syntax error of the line being typed until typing pauses.
+        provideDiagnostics: async (document, previousResultId, token, next) => {
+          const report = await next(document, previousResultId, token);
+          const uri = document instanceof vscode.Uri ? document : document.uri;
+          const typing = this.typing.get(uri.toString());
+          if (report === undefined || report === null || !('items' in report) || typing === undefined) {
+            return report; // an unchanged report has no items to hold back
+          }
+          const now = Date.now();
+          return { ...report, items: report.items.filter((diagnostic) => !heldWhileTyping(diagnostic, typing, now)) };
+        },
+        handleDiagnostics: (uri, diagnostics, next) => {
+          const typing = this.typing.get(uri.toString());
+          const now = Date.now();
+          const shown = typing === undefined ? diagnostics : diagnostics.filter((diagnostic) => !heldWhileTyping(diagnostic, typing, now));
+          if (shown.length !== diagnostics.length) {
+            this.heldPushes.set(uri.toString(), () => next(uri, diagnostics));
+          } else {
+            this.heldPushes.delete(uri.toString());
+          }
+          next(uri, shown);
+        },
         workspace: {
           // Answer `workspace/configuration` for `icd10ls` with the same mapped object as initializationOptions.
           configuration: async (params, token, next) => {
@@ -577,8 +623,38 @@ export class ServerManager implements vscode.Disposable {
     await this.restart(true);
   }
 
+  /** After the pause, ask for the diagnostics again: the held errors then show. */
+  private showHeldAfterPause(): void {
+    if (this.typingTimer !== undefined) {
+      clearTimeout(this.typingTimer);
+    }
+    this.typingTimer = setTimeout(() => {
+      this.typingTimer = undefined;
+      const pushes = [...this.heldPushes.values()];
+      this.heldPushes.clear();
+      for (const push of pushes) {
+        push();
+      }
+      const client = this.client;
+      if (client === undefined || client.state !== State.Running) {
+        return;
+      }
+      const feature = client.getFeature(DocumentDiagnosticRequest.method);
+      for (const document of vscode.workspace.textDocuments) {
+        if (document.languageId === LANGUAGE_ID && this.typing.has(document.uri.toString())) {
+          feature?.getProvider(document)?.onDidChangeDiagnosticsEmitter.fire();
+          break; // one refresh pulls every open document again
+        }
+      }
+    }, TYPING_PAUSE_MS + 50);
+  }
+
   dispose(): void {
     this.disposed = true;
+    this.typingListener.dispose();
+    if (this.typingTimer !== undefined) {
+      clearTimeout(this.typingTimer);
+    }
     this.pythonListener?.dispose();
     this.stateEmitter.dispose();
   }

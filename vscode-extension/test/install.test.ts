@@ -11,6 +11,7 @@ import {
 } from '../src/core/install';
 import { resolveLaunch } from '../src/core/interpreter';
 import { isRoutineClientError, LineBuffer, logEntry } from '../src/core/serverLog';
+import { heldWhileTyping, TYPING_PAUSE_MS, typingOf } from '../src/core/typing';
 
 describe('install without a terminal', () => {
   it('tries the setting, the Python extension, then the usual commands, each once', () => {
@@ -85,5 +86,24 @@ describe('the server output', () => {
   it('treats a normal stop (exit code 0) as routine', () => {
     assert.equal(isRoutineClientError('Server process exited with code 0.'), true);
     assert.equal(isRoutineClientError('Server process exited with code 1.'), false);
+  });
+});
+
+describe('a word being typed', () => {
+  const syntax = (line: number) => ({ code: 'syntax', range: { start: { line } } });
+  it('is typing only for one change within one line', () => {
+    assert.deepEqual(typingOf([{ startLine: 3, endLine: 3, text: 'b' }], 10), { line: 3, at: 10 });
+    assert.equal(typingOf([{ startLine: 3, endLine: 3, text: '\n' }], 10), undefined);
+    assert.equal(typingOf([{ startLine: 3, endLine: 4, text: '' }], 10), undefined);
+    assert.equal(typingOf([{ startLine: 3, endLine: 3, text: 'a' }, { startLine: 5, endLine: 5, text: 'b' }], 10), undefined);
+  });
+  it('holds back only the syntax error of that line, and only until typing pauses', () => {
+    const typing = { line: 3, at: 1000 };
+    assert.equal(heldWhileTyping(syntax(3), typing, 1000 + 200), true);
+    assert.equal(heldWhileTyping({ code: { value: 'syntax', target: 'x' }, range: { start: { line: 3 } } }, typing, 1200), true);
+    assert.equal(heldWhileTyping(syntax(3), typing, 1000 + TYPING_PAUSE_MS), false);
+    assert.equal(heldWhileTyping(syntax(2), typing, 1200), false);
+    assert.equal(heldWhileTyping({ code: 'non-billable', range: { start: { line: 3 } } }, typing, 1200), false);
+    assert.equal(heldWhileTyping(syntax(3), undefined, 1200), false);
   });
 });
