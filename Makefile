@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 EXT    := vscode-extension
 
-.PHONY: run test test-python test-extension fuzz bench bench-check vsix venv test-deps clean
+.PHONY: run test test-python test-extension fuzz bench bench-check vsix e2e venv test-deps clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -51,6 +51,15 @@ bench-check: venv
 vsix: venv
 	rm -rf $(EXT)/server && $(PY) -m pip wheel --quiet --no-deps --wheel-dir $(EXT)/server .
 	cd $(EXT) && npm ci --no-audit --no-fund && npm run package
+
+# The packaged extension in a real VS Code (code-server, headless Chromium), used as a coder
+# uses it, from "not installed" to every feature; screenshots into docs/images/.  The tools go
+# to ~/.cache/icd10ls-e2e once (minutes); after that a run takes a few minutes.
+E2E_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/icd10ls-e2e
+e2e: vsix
+	ICD10LS_E2E_CACHE=$(E2E_CACHE) $(EXT)/e2e/setup.sh >/dev/null
+	cd $(EXT)/e2e && $(E2E_CACHE)/py/bin/python run_e2e.py --vsix $(CURDIR)/$(EXT)/icd10ls-$$($(PY) -c 'import icd10ls; print(icd10ls.__version__)').vsix \
+	  --repo $(CURDIR) --cache $(E2E_CACHE) --images $(CURDIR)/docs/images --timings $(CURDIR)/$(EXT)/e2e/last-timings.json
 
 clean:
 	rm -rf $(VENV) $(EXT)/node_modules $(EXT)/out $(EXT)/server .pytest_cache .hypothesis

@@ -356,15 +356,18 @@ export class ServerManager implements vscode.Disposable {
       const outcome = await runVersionCheck(python, workspaceFolder);
       const result = classifyVersionCheck(outcome);
       if (result.kind !== 'ok') {
-        if (outcome.stderr.trim() !== '') {
-          this.output.error(outcome.stderr.trim());
+        // Not installed yet is a state the Install button resolves, not an error of the server.
+        const notInstalled = result.kind === 'missing' || result.kind === 'tooOld';
+        const log = (text: string): void => (notInstalled ? this.output.warn(text) : this.output.error(text));
+        if (result.kind !== 'missing' && outcome.stderr.trim() !== '') {
+          log(outcome.stderr.trim());
         }
         // The Install button cannot help an interpreter the coder chose in the settings.
         const canInstall = resolution.python.source !== 'setting';
         const problem = checkProblemMessage(result, python, process.platform, undefined, this.installTarget(), canInstall);
         this.setState(result.kind === 'missing' || result.kind === 'tooOld' || result.kind === 'interpreterNotFound' ? 'notInstalled' : 'failed');
         if (problem !== undefined) {
-          this.output.error(problem.text);
+          log(problem.text);
           this.report(problem);
         }
         return;
