@@ -58,7 +58,7 @@ vsix: venv
 E2E_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/icd10ls-e2e
 e2e: vsix
 	ICD10LS_E2E_CACHE=$(E2E_CACHE) $(EXT)/e2e/setup.sh >/dev/null
-	cd $(EXT)/e2e && $(E2E_CACHE)/py/bin/python run_e2e.py --vsix $(CURDIR)/$(EXT)/icd10ls-$$($(PY) -c 'import icd10ls; print(icd10ls.__version__)').vsix \
+	cd $(EXT)/e2e && $(E2E_CACHE)/py/bin/python run_e2e.py --vsix $$(ls -t $(CURDIR)/$(EXT)/icd10ls-*.vsix | head -1) \
 	  --repo $(CURDIR) --cache $(E2E_CACHE) --images $(CURDIR)/docs/images --timings $(CURDIR)/$(EXT)/e2e/last-timings.json
 
 clean:
