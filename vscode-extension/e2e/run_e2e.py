@@ -98,9 +98,20 @@ class Editor:
         row.wait_for(state="visible", timeout=SHORT)
         row.click()
 
-    def open(self, name: str) -> None:
+    def close_all(self) -> None:
+        """Close every editor, dropping unsaved changes (each scenario starts from the files)."""
         self.command("View: Close All Editors")
-        self.page.locator(".quick-input-widget").wait_for(state="hidden", timeout=SHORT)
+        tabs = self.page.locator(".tabs-container .tab")
+        dont_save = self.page.locator(".monaco-dialog-box .monaco-button", has_text="Don't Save")
+        for _ in range(10):  # one dialog per changed file
+            self.wait(lambda: tabs.count() == 0 or dont_save.count() > 0, "the editors to close")
+            if dont_save.count() == 0:
+                return
+            dont_save.first.click()
+        raise Failure("editors did not close")
+
+    def open(self, name: str) -> None:
+        self.close_all()
         item = self.page.locator(f".explorer-folders-view .monaco-list-row[aria-label^='{name}']").first
         item.wait_for(state="visible", timeout=SHORT)
         item.dblclick()
@@ -390,8 +401,7 @@ def measure_cold_start(ed: Editor, timings: dict) -> None:
 
     The server is started when the first encounter file opens, so this is the coder's wait:
     activation, the interpreter check, the server's start and its first diagnostics."""
-    ed.command("View: Close All Editors")
-    ed.page.locator(".quick-input-widget").wait_for(state="hidden", timeout=SHORT)
+    ed.close_all()
     ed.page.reload()
     ed.page.wait_for_function("window.__icd10ls && window.__icd10ls.workbench !== null", timeout=120_000)
     item = ed.page.locator(".explorer-folders-view .monaco-list-row[aria-label^='needs-review.enc']").first
