@@ -41,7 +41,7 @@ import {
   type ServerLaunch,
 } from './core/interpreter';
 import { CrashRestartPolicy, crashMessage, restartLogLine } from './core/restartPolicy';
-import { selectSection, toServerSettings, type ServerSettings } from './core/settings';
+import { openSettingCommand, selectSection, toServerSettings, type ServerSettings } from './core/settings';
 import type { ServerState } from './core/status';
 import {
   ACTION_LABELS,
@@ -126,13 +126,12 @@ export function lookupLanguages(): string[] {
  * belong on the Remote tab; the User tab would show them empty.
  */
 export async function openSetting(id: string): Promise<void> {
-  if (vscode.env.remoteName !== undefined) {
-    try {
-      await vscode.commands.executeCommand('workbench.action.openRemoteSettings', { query: id });
-      return;
-    } catch {
-      // An older VS Code without that command: the User tab is better than nothing.
-    }
+  const { command, argument } = openSettingCommand(id, vscode.env.remoteName);
+  try {
+    await vscode.commands.executeCommand(command, argument);
+    return;
+  } catch {
+    // A VS Code without the remote command: the User tab is better than nothing.
   }
   await vscode.commands.executeCommand('workbench.action.openSettings', id);
 }

@@ -4,6 +4,7 @@ import {
   classifyConfigurationChange,
   defaultServerSettings,
   objectConfigReader,
+  openSettingCommand,
   selectSection,
   toServerSettings,
 } from '../src/core/settings';
@@ -130,5 +131,24 @@ describe('classifyConfigurationChange', () => {
   it('ignores other sections, and the trace setting that the client follows itself', () => {
     assert.equal(classifyConfigurationChange(affects('editor.fontSize')), 'none');
     assert.equal(classifyConfigurationChange(affects('icd10ls.trace.server')), 'none');
+  });
+});
+
+describe('opening a setting', () => {
+  it('opens the Remote tab in a remote window, where machine-overridable settings apply', () => {
+    for (const remote of ['ssh-remote', 'wsl', 'codespaces', 'remote']) {
+      assert.deepEqual(openSettingCommand('icd10ls.interpreter', remote), {
+        command: 'workbench.action.openRemoteSettings',
+        argument: { query: 'icd10ls.interpreter' },
+      });
+    }
+  });
+  it('opens the User tab in a local window', () => {
+    for (const local of [undefined, '']) {
+      assert.deepEqual(openSettingCommand('icd10ls.serverCommand', local), {
+        command: 'workbench.action.openSettings',
+        argument: 'icd10ls.serverCommand',
+      });
+    }
   });
 });

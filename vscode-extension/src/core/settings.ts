@@ -224,3 +224,15 @@ export function classifyConfigurationChange(affects: (section: string) => boolea
   }
   return 'none';
 }
+
+/**
+ * The command (and its argument) that opens the Settings editor on one setting.  In a remote
+ * window (Remote-SSH, WSL, Codespaces, code-server: `vscode.env.remoteName` is set) the server
+ * runs on the remote machine, so its machine-overridable settings (`icd10ls.interpreter`,
+ * `icd10ls.serverCommand`) are read from the Remote tab; the User tab would show them unused.
+ */
+export function openSettingCommand(settingId: string, remoteName: string | undefined): { command: string; argument: unknown } {
+  return remoteName !== undefined && remoteName !== ''
+    ? { command: 'workbench.action.openRemoteSettings', argument: { query: settingId } }
+    : { command: 'workbench.action.openSettings', argument: settingId };
+}
