@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
@@ -413,19 +412,6 @@ def measure_cold_start(ed: Editor, timings: dict) -> None:
     timings["window_ready_ms"] = marks["workbench"]
     timings["window_ready_to_first_squiggles_ms"] = marks["squiggle"] - marks["workbench"]
     timings["file_opened_to_first_squiggles_ms"] = marks["squiggle"] - opened
-    # Where the wait goes, from the extension's log (same clock): activation up to the interpreter
-    # check, then the check up to the server's start; the rest is the server's start-up and check.
-    origin = ed.page.evaluate("performance.timeOrigin")
-    logs = sorted(ed.user_data.glob("logs/**/icd10ls*.log"), key=lambda path: path.stat().st_mtime)
-    stamps = {}
-    for line in logs[-1].read_text().splitlines() if logs else []:
-        found = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) \[\w+\] (Checking|Starting) ", line)
-        if found and found.group(2) not in stamps:
-            stamps[found.group(2)] = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp() * 1000
-    if len(stamps) == 2:
-        timings["file_opened_to_interpreter_check_ms"] = stamps["Checking"] - (origin + opened)
-        timings["interpreter_check_to_server_start_ms"] = stamps["Starting"] - stamps["Checking"]
-        timings["server_start_to_first_squiggles_ms"] = origin + marks["squiggle"] - stamps["Starting"]
 
 
 def main() -> int:
