@@ -81,21 +81,23 @@ class Editor:
         print(f"  screenshot docs/images/{name}")
 
     def command(self, title: str) -> None:
+        """Run a command from the palette.  A key pressed while another quick input is closing, or
+        while a preview (a web view) has the focus, can be lost; then the palette is opened again."""
         box = self.page.locator(".quick-input-widget .quick-input-box input")
-        self.page.locator(".quick-input-widget").wait_for(state="hidden", timeout=SHORT)
+        row = self.page.locator(".quick-input-widget .monaco-list-row", has_text=title).first
         for attempt in range(3):
-            # F1 pressed while another quick pick is still closing can be swallowed: press again.
-            self.page.keyboard.press("F1")
             try:
+                self.page.locator(".quick-input-widget").wait_for(state="hidden", timeout=5000)
+                self.page.keyboard.press("F1")
                 box.wait_for(state="visible", timeout=3000)
-                break
-            except Exception:  # noqa: BLE001
+                box.fill(">" + title, timeout=5000)
+                row.wait_for(state="visible", timeout=5000)
+                row.click(timeout=5000)
+                return
+            except Exception:  # noqa: BLE001 - try once more from a closed palette
                 if attempt == 2:
                     raise
-        box.fill(">" + title)
-        row = self.page.locator(".quick-input-widget .monaco-list-row", has_text=title).first
-        row.wait_for(state="visible", timeout=SHORT)
-        row.click()
+                self.page.keyboard.press("Escape")
 
     def close_all(self) -> None:
         """Close every editor, dropping unsaved changes (each scenario starts from the files)."""
