@@ -29,7 +29,7 @@ from strategies import any_files, hostile_texts, mutated_files, valid_files
 from icd10ls.checker import CheckResult, check_text
 from icd10ls.codeset.codes import compact, normalize
 from icd10ls.encounter import Span, parse_line, split_lines
-from icd10ls.rules.findings import Finding, Severity, TextEdit
+from icd10ls.findings import Finding, Severity, TextEdit
 from icd10ls.fixes import allow_edit, apply_edits, edits_of, fix_text, split_keeping_ends
 from icd10ls.rules import RULES
 from icd10ls.settings import Settings

@@ -17,6 +17,7 @@ LAYERS = {
     "encounter": 1,
     "claims": 1,  # claims files -> encounters, each line traced to its cell
     "rules": 2,
+    "findings": 2,  # what the rules report; settings and the front ends read it without the rules
     "cms": 2,
     "inpatient": 2,
     "settings": 2,  # the rules' configuration; the engine reads it

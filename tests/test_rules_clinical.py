@@ -6,7 +6,7 @@ import pytest
 
 from icd10ls.checker import check_text
 from icd10ls.codeset.specificity import NOS, SPECIFIC, classify_code
-from icd10ls.rules.findings import Severity
+from icd10ls.findings import Severity
 from icd10ls.settings import Settings
 
 FY2026 = "2026-01-15"

@@ -8,7 +8,7 @@ import pytest
 
 from icd10ls.checker import check_text
 from icd10ls.encounter import Span, parse
-from icd10ls.rules.findings import Finding, Fix, Related, Severity, TextEdit
+from icd10ls.findings import Finding, Fix, Related, Severity, TextEdit
 from icd10ls.fixes import allow_edit, apply_edits, choose_fixes, edits_of, fix_text, safe_edits
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from icd10ls.checker import check_text
-from icd10ls.rules.findings import Severity
+from icd10ls.findings import Severity
 from icd10ls.settings import Settings
 
 FY2026 = "2026-01-15"

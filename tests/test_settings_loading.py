@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from icd10ls.rules.findings import Severity
+from icd10ls.findings import Severity
 from icd10ls.settings import CONFIG_NAME, RuleSetting, Settings, find_config, load_toml, merge
 
 

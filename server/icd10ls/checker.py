@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .encounter import EncounterFile, parse
-from .rules.findings import Finding, Severity
+from .findings import Finding, Severity
 from .rules.engine import run_rules
 from .settings import Settings, find_config, load_toml
 from .codeset.store import DataStore, Selection, default_store

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .encounter import EncounterFile, Span
-from .rules.findings import Finding, Fix, TextEdit
+from .findings import Finding, Fix, TextEdit
 
 if TYPE_CHECKING:
     from .checker import CheckResult

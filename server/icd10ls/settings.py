@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .rules.findings import Severity
+from .findings import Severity
 
 CONFIG_NAME = "icd10ls.toml"
 SETTINGS_VALUES = ("inpatient", "outpatient")

@@ -16,7 +16,7 @@ from ..claims.read import ClaimsSource
 from ..claims.rows import ClaimLines, claim_lines
 from ..encounter import parse_line
 from ..codeset.store import DataStore, default_store
-from ..rules.findings import Finding, Severity
+from ..findings import Finding, Severity
 from ..settings import Settings
 
 __all__ = ["CellEdit", "ClaimFix", "ClaimRelated", "ClaimFinding", "check_lines", "check_source"]

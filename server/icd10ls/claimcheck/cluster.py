@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 
 from ..claims.mapping import LONG, ClaimsMapping, resolve
 from ..claims.read import ClaimsSource, require_pyarrow
-from ..rules.findings import Severity
+from ..findings import Severity
 from ..settings import Settings
 from .check import check_source, count_by_severity
 

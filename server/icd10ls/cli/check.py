@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from ..checker import CheckResult, check_text, collector_paused
-from ..rules.findings import Severity
+from ..findings import Severity
 from ..fixes import fix_text
 from .report import FORMATS, LINES, join_lines, severity_counts, summary_of
 from . import claims

@@ -23,7 +23,7 @@ from ..claims.read import ClaimsReadError, ClaimsSource, is_claims_path, open_cl
 from ..claimcheck.check import ClaimFinding, check_source, count_by_severity
 from ..codeset.store import DataStore
 from ..encounter import Span
-from ..rules.findings import Finding, Fix, Related, Severity, TextEdit
+from ..findings import Finding, Fix, Related, Severity, TextEdit
 from ..settings import Settings, find_config, load_toml, merge
 from .report import json_lines, sarif_log
 

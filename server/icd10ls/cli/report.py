@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
 from .. import __version__
-from ..rules.findings import Finding, Severity, TextEdit
+from ..findings import Finding, Severity, TextEdit
 from ..rules import RULES
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -19,7 +19,7 @@ from ..codeset.model import CodeSet
 from ..completion import Candidate, complete
 from ..codeset.describe import describe, to_markdown
 from ..encounter import EncounterFile, Span, parse
-from ..rules.findings import Finding, Fix, Severity, TextEdit
+from ..findings import Finding, Fix, Severity, TextEdit
 from ..hover import code_in_prose, describe_code, hover
 from ..rules.engine import state_for
 from ..inpatient.view import candidate_severities, drg_markdown, encounter_views, lens_title, severity_of

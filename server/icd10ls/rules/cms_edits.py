@@ -15,7 +15,7 @@ from ..encounter import Span
 from ..inpatient.view import EncounterView, encounter_views
 from .engine import FileContext
 from .facts import EXTERNAL_CAUSE, MANIFESTATION, UNDERLYING_FIRST
-from .findings import Related, Severity
+from ..findings import Related, Severity
 from .registry import FILE, rule
 
 _SEX_NAMES = {"F": "female", "M": "male"}

@@ -10,7 +10,7 @@ same category with one, and systolic with diastolic heart failure (I50.4-).
 
 from __future__ import annotations
 
-from .findings import Fix, Related, Severity, TextEdit
+from ..findings import Fix, Related, Severity, TextEdit
 from .engine import EncounterContext
 from .moves import delete_line
 from .registry import ENCOUNTER, rule

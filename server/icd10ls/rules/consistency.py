@@ -8,7 +8,7 @@ adult or a child by the patient's age and goes with the condition it explains.
 
 from __future__ import annotations
 
-from .findings import Related, Severity
+from ..findings import Related, Severity
 from .engine import EncounterContext
 from .facts import EXTERNAL_CAUSE, SEQUELA
 from .registry import ENCOUNTER, rule

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .findings import Related, Severity
+from ..findings import Related, Severity
 from .engine import DUPLICATE, EncounterContext
 from .moves import delete_line
 from .registry import ENCOUNTER, rule

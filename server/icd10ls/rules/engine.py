@@ -15,7 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..encounter import Diagnosis, Encounter, EncounterFile, Span
-from .findings import Finding, Fix, Related, Severity, TextEdit
+from ..findings import Finding, Fix, Related, Severity, TextEdit
 from ..codeset.cms import fiscal_year_of
 from ..codeset.dated import DateValidity
 from ..codeset.store import DataStore, Selection

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .findings import Related, Severity
+from ..findings import Related, Severity
 from .engine import EncounterContext
 from .facts import EXCLUDES1, CodeFacts
 from .notes import NoteEntry, NoteRef, first_covering

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Iterable
 from ..codeset.codes import compact, dotted, pad_for_seventh
 from ..codeset.model import CodeSet
 from ..codeset.suggest import placeholder_readings  # noqa: F401  (where the rules read it)
-from .findings import Severity
+from ..findings import Severity
 from .notes import NoteEntry, NoteRef, entries_in_effect
 from .scopes import guideline_flags
 

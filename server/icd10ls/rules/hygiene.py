@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..encounter import Span
-from .findings import Severity
+from ..findings import Severity
 from .engine import FileContext
 from .registry import FILE, rule
 

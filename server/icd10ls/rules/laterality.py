@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from ..codeset.codes import compact, dotted
 from ..codeset.model import CodeSet
-from .findings import Fix, Related, Severity, TextEdit
+from ..findings import Fix, Related, Severity, TextEdit
 from .engine import EncounterContext
 from .facts import LATERAL, VALID, CodeFacts, Lateral
 from .registry import ENCOUNTER, rule

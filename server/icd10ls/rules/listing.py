@@ -10,7 +10,7 @@ additional codes" at B95-B97 and Z16).
 
 from __future__ import annotations
 
-from .findings import Related, Severity
+from ..findings import Related, Severity
 from .engine import EncounterContext
 from .moves import move_line_up
 from .registry import ENCOUNTER, rule

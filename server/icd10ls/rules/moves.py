@@ -9,7 +9,7 @@ CRLF file stays CRLF.
 from __future__ import annotations
 
 from ..encounter import EncounterFile, Span
-from .findings import Fix, TextEdit
+from ..findings import Fix, TextEdit
 
 
 def move_line_up(file: EncounterFile, line: int, above: int, title: str) -> Fix:

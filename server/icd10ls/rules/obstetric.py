@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..codeset.codes import compact, dotted
-from .findings import Fix, Related, Severity, TextEdit
+from ..findings import Fix, Related, Severity, TextEdit
 from .engine import EncounterContext
 from .facts import CodeFacts
 from .moves import move_line_up

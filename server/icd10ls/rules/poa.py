@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..codeset.poaexempt import poa_exempt_codes
 from ..encounter import Diagnosis, Span
 from .engine import FileContext
-from .findings import Fix, Severity, TextEdit
+from ..findings import Fix, Severity, TextEdit
 from .registry import FILE, rule
 
 FLAGS = ("Y", "N", "U", "W")

@@ -20,7 +20,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable
 
-from .findings import Severity
+from ..findings import Severity
 
 CODE, ENCOUNTER, FILE = "code", "encounter", "file"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .findings import Severity
+from ..findings import Severity
 from .engine import EncounterContext
 from .facts import CODE_ALSO, USE_ADDITIONAL, CodeFacts
 from ..codeset.noterefs import CodeRef

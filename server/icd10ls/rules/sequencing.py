@@ -10,7 +10,7 @@ chooses the first-listed diagnosis from the record.
 
 from __future__ import annotations
 
-from .findings import Related, Severity
+from ..findings import Related, Severity
 from .engine import EncounterContext
 from .facts import CODE_FIRST, EXTERNAL_CAUSE, MANIFESTATION, SEQUELA, UNDERLYING_FIRST, CodeFacts
 from .moves import move_line_up

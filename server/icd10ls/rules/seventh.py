@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..codeset.codes import compact, dotted, pad_for_seventh
-from .findings import Severity
+from ..findings import Severity
 from .facts import BAD_SEVENTH, NEEDS_SEVENTH, PLACEHOLDER, WRITTEN, CodeFacts, FixSpec, Knowledge, Problem
 from .registry import CODE, rule
 from .validity import titled

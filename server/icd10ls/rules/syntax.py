@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from .findings import Fix, Severity, TextEdit
+from ..findings import Fix, Severity, TextEdit
 from ..codeset.suggest import same_code, suggest
 from .engine import SELECTION_NOTE, EncounterContext, FileContext
 from .registry import ENCOUNTER, FILE, RULES, rule

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..codeset.codes import compact, dotted
-from .findings import Severity
+from ..findings import Severity
 from ..codeset.specificity import NEC, NEC_NOS, NOS, Specificity, classify, classify_code
 from .facts import VALID, CodeFacts, Problem
 from .registry import CODE, rule

@@ -8,7 +8,7 @@ of those a written code misses and offer the codes it most likely should be.
 from __future__ import annotations
 
 from ..codeset.codes import compact
-from .findings import Fix, Severity, TextEdit
+from ..findings import Fix, Severity, TextEdit
 from ..codeset.suggest import defaults_first, suggest
 from .engine import NON_CANONICAL, EncounterContext
 from .facts import (HEADER, IN_CODE_SET, NOT_ON_DATE, OTHER_YEAR, UNKNOWN, WRITTEN, CodeFacts,

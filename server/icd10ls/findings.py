@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from ..encounter import Span
+from .encounter import Span
 
 __all__ = ["Severity", "TextEdit", "Fix", "Related", "Finding", "span_data", "span_from_data"]
 
