@@ -222,11 +222,6 @@ class CmsTables:
             self._editor = self._grouper = self._converter = None
             self._opened, self._problem = True, "CMS's code tables were closed"
 
-    def forget(self) -> None:
-        """Drop remembered answers (they are a cache; tests and long sessions may call this)."""
-        self._valid.clear()
-        self._valid_procedures.clear()
-
     # -- conversion, edits, grouping -------------------------------------------
     def converted(self, code: str, from_year: int, to_year: int) -> str | None:
         """CMS's conversion of a code between fiscal years, when it maps to another code."""

@@ -61,8 +61,9 @@ class DateValidity:
                 f"for FY{self.fiscal_year}")
 
     def valid(self, code: str) -> bool:
-        answers = self.tables.validity([compact(code)], self.day)
-        return bool(answers and answers[compact(code)])
+        bare = compact(code)
+        answers = self.tables.validity([bare], self.day)
+        return bool(answers and answers[bare])
 
     def valid_codes(self, codes: Iterable[str]) -> list[str]:
         """The codes (any written form) valid on the date, in the order given."""
