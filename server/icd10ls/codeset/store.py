@@ -166,6 +166,7 @@ class DataStore:
         self.user_dir = user_dir or _user_dir()
         self.cache_dir = cache_dir or _cache_dir()
         self._loaded: dict[Path, CodeSet] = {}
+        self._names: dict[Path, CodeNames] = {}
         self._lock = threading.RLock()
         self._sources: list[Source] | None = None
         self._poa_exempt: dict[int, frozenset[str] | None] = {}
@@ -230,6 +231,48 @@ class DataStore:
                 f"FY{validity.fiscal_year}'s)")
         return Selection(codeset, note, validity)
 
+    def has_code(self, fiscal_year: int, code: str) -> bool:
+        """Whether a year's code set has the code (as `code in codeset`), without loading the
+        set when its list of codes is in the cache: asking whether a typo is another year's code
+        must not hold up the first diagnostics by loading every other year."""
+        source = self._source_of_year(fiscal_year)
+        if source is None:
+            return False
+        loaded = self._loaded.get(source.path)
+        if loaded is not None:
+            return code in loaded
+        names = self._names.get(source.path)
+        if names is None:
+            names = self._read_names(source)
+            if names is None:
+                return code in self.load(source)  # loading writes the list for next time
+            self._names[source.path] = names
+        return code in names
+
+    def _source_of_year(self, fiscal_year: int) -> Source | None:
+        matching = [s for s in self.sources() if s.fiscal_year == fiscal_year]
+        return matching[-1] if matching else None
+
+    def _names_path(self, source: Source) -> Path | None:
+        try:
+            digest = hashlib.sha256(source.path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+        return self._cache_path(source.path, digest).with_suffix(".names")
+
+    def _read_names(self, source: Source) -> CodeNames | None:
+        path = self._names_path(source)
+        plain = read_blob(path, _NAMES_MAGIC) if path is not None else None
+        try:
+            return CodeNames(*plain) if isinstance(plain, tuple) else None
+        except (TypeError, ValueError):
+            return None
+
+    def _write_names(self, path: Path, codeset: CodeSet) -> None:
+        if not path.with_suffix(".names").exists():
+            names = CodeNames.of([*codeset.all_codes(), *codeset.billable_codes()])
+            write_blob(path.with_suffix(".names"), _NAMES_MAGIC, (names.width, names.packed))
+
     def codesets(self) -> list[CodeSet]:
         """Every installed code set, loaded, oldest first (what changed across years needs them all)."""
         return [self.load(source) for source in self.sources()]
@@ -247,6 +290,7 @@ class DataStore:
                 cached = CodeSet(compiled, fiscal_year=source.fiscal_year, effective=source.effective,
                                  release=source.release, digest=digest, cache_dir=self.cache_dir)
                 self._loaded[source.path] = cached
+                self._write_names(self._cache_path(source.path, digest), cached)
             return cached
 
     def _cache_path(self, source: Path, digest: str) -> Path:
@@ -465,6 +509,38 @@ def write_blob(path: Path, magic: bytes, value: object) -> None:
         _atomic_write(path, magic + hashlib.sha256(payload).digest() + payload)
     except OSError:
         pass
+
+
+_NAMES_MAGIC = b"ICD10LS-CODE-NAMES\n"
+
+
+class CodeNames:
+    """A code set's codes as one sorted string of fixed-width records: read back without
+    making a hundred thousand strings, searched by halving."""
+
+    def __init__(self, width: int, packed: str) -> None:
+        if width <= 0 or len(packed) % width:
+            raise ValueError("damaged list of codes")
+        self.width, self.packed = width, packed
+        self._count = len(packed) // width
+
+    @classmethod
+    def of(cls, codes: list[str]) -> CodeNames:
+        width = max(map(len, codes), default=1)
+        return cls(width, "".join(code.ljust(width) for code in sorted(set(codes))))
+
+    def __contains__(self, code: object) -> bool:
+        if not isinstance(code, str) or len(code) > self.width:
+            return False
+        key, width, packed = code.ljust(self.width), self.width, self.packed
+        low, high = 0, self._count
+        while low < high:
+            middle = (low + high) // 2
+            if packed[middle * width:(middle + 1) * width] < key:
+                low = middle + 1
+            else:
+                high = middle
+        return low < self._count and packed[low * width:(low + 1) * width] == key
 
 
 def _read_cache(path: Path) -> CompiledTabular | None:

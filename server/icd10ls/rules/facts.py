@@ -348,6 +348,18 @@ class Knowledge:
             self._others = others
         return self._others
 
+    def other_years(self) -> list[int]:
+        """The other installed fiscal years (without loading their code sets)."""
+        if self.store is None:
+            return []
+        return [y for y in self.store.fiscal_years() if y != self.codeset.fiscal_year]
+
+    def in_other_year(self, code: str) -> bool:
+        """Whether another installed year has the code (see `DataStore.has_code`)."""
+        if self._others is not None or self.store is None:
+            return any(code in other for other in self.others())
+        return any(self.store.has_code(year, code) for year in self.other_years())
+
     def years_valid(self, code: str) -> list[int]:
         """Other installed fiscal years in which the code is billable."""
         return sorted(cs.fiscal_year for cs in self.others() if cs.is_billable(code))
@@ -472,7 +484,7 @@ def _resolve_in_file(kb: Knowledge, code: str) -> CodeFacts:
         if info.needs_seventh:
             return CodeFacts(kb, code, NEEDS_SEVENTH, info.node)
         return CodeFacts(kb, code, HEADER, info.node)
-    if any(code in other for other in kb.others()):
+    if kb.in_other_year(code):
         return CodeFacts(kb, code, OTHER_YEAR)
     bare = compact(code)
     if len(bare) == 7:

@@ -76,7 +76,7 @@ def unknown_code(facts: CodeFacts) -> list[Problem]:
 
 
 def _years(kb: Knowledge) -> str:
-    years = sorted({kb.codeset.fiscal_year, *(cs.fiscal_year for cs in kb.others())})
+    years = sorted({kb.codeset.fiscal_year, *kb.other_years()})
     return "any installed code set: " + ", ".join(f"FY{y}" for y in years)
 
 
