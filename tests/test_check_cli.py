@@ -260,3 +260,44 @@ def test_fixes_from_several_processes_are_written_like_from_one(tmp_path, capsys
 def test_jobs_must_be_a_positive_number(tmp_path, capsys):
     code, _out, err = check(capsys, "--no-config", "-j", "0", str(tmp_path))
     assert code == 2 and "-j/--jobs" in err
+
+
+# -- the whole process: a quick exit that loses nothing ------------------------------------------
+
+
+def _icd10ls(*argv: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "icd10ls", *argv], capture_output=True, text=True, timeout=300,
+                          **kwargs)
+
+
+def test_a_large_report_is_written_whole_before_the_process_ends(tmp_path):
+    """The command skips the interpreter's teardown: every byte of a large report still arrives."""
+    path = tmp_path / "many.enc"
+    path.write_text("".join(f"encounter V{n}\ndate: 2026-01-15\nE11.2\nI10\nI10\n\n" for n in range(3000)),
+                    encoding="utf-8")
+    done = _icd10ls("check", "--no-config", "--format", "json", str(path))
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)
+    assert sum(f["rule"] == "non-billable" for f in findings) == 3000
+    assert sum(f["rule"] == "duplicate-code" for f in findings) == 3000
+    text = _icd10ls("check", "--no-config", str(path))
+    assert text.returncode == 1
+    assert text.stdout.count("\n") == len(findings) and text.stdout.endswith("\n")
+    assert text.stderr.strip().endswith("in 1 file")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    path = tmp_path / "many.enc"
+    path.write_text("".join(f"encounter V{n}\ndate: 2026-01-15\nE11.2\n\n" for n in range(3000)), encoding="utf-8")
+    done = subprocess.run(f"'{sys.executable}' -m icd10ls check --no-config '{path}' | head -1", shell=True,
+                          capture_output=True, text=True, timeout=300)
+    assert done.stdout.count("\n") == 1 and "non-billable" in done.stdout
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
+
+
+def test_usage_errors_and_help_keep_their_exit_codes():
+    wrong = _icd10ls("check", "--format", "yaml", "x.enc")
+    assert wrong.returncode == 2 and "invalid choice" in wrong.stderr
+    assert _icd10ls("--help").returncode == 0
+    assert _icd10ls("lookup", "E11.22").returncode == 0
+    assert _icd10ls("lookup", "E11.99").returncode == 1

@@ -329,3 +329,19 @@ def test_a_clean_claims_file_is_an_empty_json_array(tmp_path, capsys):
     path.write_text("claim_id,DOS,DX1,DX2\nK1,2025-02-01,I10,E78.00\n", encoding="utf-8")
     code, out, err = run_check(capsys, "--format", "json", "--ignore", "unspecified-code", str(path))
     assert (code, json.loads(out)) == (0, []) and "no problems in 1 claim of 1 file" in err
+
+
+def test_a_findings_table_is_complete_when_the_command_has_exited(tmp_path):
+    """`icd10ls check` ends without the interpreter's teardown: the Parquet file is closed before."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "claims.csv"
+    path.write_text(_csv(ROWS * 200), encoding="utf-8")
+    output = tmp_path / "findings.parquet"
+    done = subprocess.run([sys.executable, "-m", "icd10ls", "check", "--no-config", "--output", str(output), str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    rows = pq.read_table(output).to_pylist()
+    assert sum(r["rule"] == "non-billable" and r["field"] == "DX1" for r in rows) == 200
+    assert max(r["row"] for r in rows) == len(ROWS) * 200
