@@ -107,3 +107,83 @@ def test_the_file_is_keyed_by_the_code_set_and_the_sources(store, cache, monkeyp
     assert path is not None and path != factcache.cache_path(older)
     monkeypatch.setattr(factcache, "sources_digest", lambda: "other rules")
     assert factcache.cache_path(kb) != path
+
+
+# Inpatient stays whose codes the code editor is asked about one by one: ages (newborn,
+# maternity, pediatric codes on adults), the principal's acceptability, and quiet codes.
+STAYS = """encounter S1
+date: 2026-03-14
+setting: inpatient
+age: 70
+sex: F
+O80 poa=Y
+I10 poa=Y
+encounter S2
+date: 2026-05-01
+setting: inpatient
+age: 40
+sex: M
+Z38.2 poa=Y
+E11.9 poa=Y
+encounter S3
+date: 2026-05-01
+setting: inpatient
+age: 8
+I10 poa=Y
+J45.909 poa=Y
+encounter S4
+date: 2026-05-01
+setting: outpatient
+age: 30
+Z51.11
+P07.30
+"""
+
+
+def test_the_code_editors_answers_are_kept_for_the_next_run(store, cache, monkeypatch):
+    from icd10ls.inpatient import edits
+
+    expected = _findings(check_text(STAYS, Settings(), store))
+    assert {"age-conflict", "questionable-admission"} <= {f[0] for f in expected}
+    asked: list[dict] = []
+    tables = edits.claim_editor().tables
+    real = tables.edit
+    monkeypatch.setattr(tables, "edit", lambda claim: asked.append(claim) or real(claim))
+
+    def fresh_editor():
+        """A new process's claim editor (the code editor's calls are counted in `asked`)."""
+        edits.claim_editor.cache_clear()
+        return edits.claim_editor()
+
+    try:
+        fresh_editor()
+        first = _store(store, cache)
+        keep_facts(first)
+        assert _findings(check_text(STAYS, Settings(), first)) == expected
+        save_facts(first)
+        (kept,) = cache.glob("mce-answers-*.bin")
+        cold = len(asked)
+        assert cold > 10
+
+        asked.clear()
+        fresh_editor()
+        second = _store(store, cache)
+        keep_facts(second)
+        assert _findings(check_text(STAYS, Settings(), second)) == expected
+        assert len(asked) < cold / 2, (len(asked), cold)
+        assert all(claim["pdx"]["code"] != "O80" or claim["sdx"] for claim in asked), \
+            "O80's ages were asked again"
+        save_facts(second)
+        assert list(cache.glob("mce-answers-*.bin")) == [kept]
+
+        kept.write_bytes(kept.read_bytes()[:-20])  # damaged: ignored, asked again, rewritten
+        asked.clear()
+        fresh_editor()
+        third = _store(store, cache)
+        keep_facts(third)
+        assert _findings(check_text(STAYS, Settings(), third)) == expected
+        assert len(asked) == cold
+        save_facts(third)
+        assert factcache.read_blob(kept, factcache._EDITOR_MAGIC)
+    finally:
+        edits.claim_editor.cache_clear()

@@ -373,7 +373,8 @@ def run() -> None:
     A large run leaves millions of objects behind (code sets, checked files, per-code
     facts), and freeing them one by one at exit took longer than checking 10,000
     encounters.  Whatever the run writes is written and closed inside `main`; only the
-    standard streams are left to flush.  `serve` exits the ordinary way."""
+    standard streams are left to flush.  `serve`, and a run under a profiler or a
+    tracer (which report at exit), end the ordinary way."""
     argv = sys.argv[1:]
     try:
         code = main(argv)
@@ -383,7 +384,8 @@ def run() -> None:
         print(code, file=sys.stderr)
         code = 1
     code = int(code or 0)
-    if next((word for word in argv if not word.startswith("-")), None) == "serve":
+    if next((word for word in argv if not word.startswith("-")), None) == "serve" or \
+            sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
         try:

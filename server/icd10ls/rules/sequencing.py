@@ -76,7 +76,7 @@ def _etiology_named(facts: CodeFacts, others: list) -> bool:
     """Whether another code of the encounter is one the manifestation's note names, or one
     whose own "use additional code" note names the manifestation (the etiology side of the pair)."""
     for _, other in others:
-        if first_covering(facts.code_first, facts.code_first_categories, other.code,
+        if first_covering(facts, "code_first", other.code,
                           unknown_qualifier_covers=True) is not None:
             return True
     category = facts.code[:3]
@@ -124,7 +124,7 @@ def never_first(ctx: EncounterContext, rule_id: str, flag: int, kind: str, advic
 
 def _names(facts: CodeFacts, code: str) -> tuple[NoteEntry, NoteRef] | None:
     """The "code first" reference of `facts` that names `code`, if any."""
-    return first_covering(facts.code_first, facts.code_first_categories, code)
+    return first_covering(facts, "code_first", code)
 
 
 def report_order(ctx: EncounterContext, rule_id: str, item, other, message: str, why: str, move: str) -> None:
