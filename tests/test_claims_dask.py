@@ -85,15 +85,17 @@ def test_dask_needs_an_output_directory(claims_file, capsys):
     assert "--dask needs --output" in capsys.readouterr().err
 
 
-def test_a_worker_keeps_the_facts_of_its_codes_for_the_next_run(claims_file, tmp_path, monkeypatch):
-    """A worker's part reads and adds to the per-code facts kept on disk, as `icd10ls check` does."""
+def test_a_worker_reads_the_facts_a_check_kept(claims_file, tmp_path, monkeypatch):
+    """A worker's part reads the per-code facts `icd10ls check` kept on disk instead of working them out."""
     import shutil
 
     import icd10ls.codeset.store as store_module
+    from icd10ls.claimcheck.check import check_source
     from icd10ls.claimcheck.cluster import check_part, plan_parts
     from icd10ls.claims.mapping import resolve
     from icd10ls.claims.read import open_claims
     from icd10ls.rules import facts as facts_module
+    from icd10ls.rules.engine import keep_facts, save_facts
     from icd10ls.settings import Settings
 
     shared = store_module.default_store()
@@ -103,19 +105,30 @@ def test_a_worker_keeps_the_facts_of_its_codes_for_the_next_run(claims_file, tmp
     (tmp_path / "out").mkdir()
     for index in shared.cache_dir.glob("*.idx"):
         shutil.copy2(index, cache / index.name)
-    path, table = claims_file
+    path, _table = claims_file
     source = open_claims(path)
-    parts = plan_parts([(str(path), source, Settings(), resolve(source.columns))], 500)
+    mapping = resolve(source.columns)
+    parts = plan_parts([(str(path), source, Settings(), mapping)], 500)
     worked_out: list[str] = []
     real_resolve = facts_module.resolve
     monkeypatch.setattr(facts_module, "resolve", lambda kb, code: worked_out.append(code) or real_resolve(kb, code))
 
-    def run_part_in_a_fresh_worker() -> None:
-        monkeypatch.setattr(store_module, "_default_store", store_module.DataStore(cache_dir=cache))
-        assert check_part(parts[0], str(tmp_path / "out")).claims == 500
+    def fresh_process() -> store_module.DataStore:
+        fresh = store_module.DataStore(cache_dir=cache)
+        monkeypatch.setattr(store_module, "_default_store", fresh)
+        return fresh
 
-    run_part_in_a_fresh_worker()
-    assert len(set(worked_out)) > 100 and list(cache.glob("facts-*.bin"))
+    fresh_process()
+    assert check_part(parts[0], str(tmp_path / "out")).claims == 500
+    assert len(set(worked_out)) > 100 and not list(cache.glob("facts-*.bin")), "a worker wrote facts"
+
+    checked = fresh_process()  # what `icd10ls check` on the same claims does
+    keep_facts(checked)
+    for _batch in check_source(source, mapping, Settings(), checked, row_groups=(0,)):
+        pass
+    save_facts(checked)
+    assert list(cache.glob("facts-*.bin"))
     worked_out.clear()
-    run_part_in_a_fresh_worker()
-    assert worked_out == [], "the second worker worked out facts the first one kept"
+    fresh_process()
+    assert check_part(parts[0], str(tmp_path / "out")).claims == 500
+    assert worked_out == [], "the worker worked out facts that were kept"

@@ -7,8 +7,8 @@ must be visible to the workers at the same path: a shared disk or object store
 mount), checks them and writes `part-NNNNN.parquet` into the output directory;
 the client only adds up the counts.  A worker process loads the code sets on its
 first part and keeps them for the next ones (the engine's store is per process);
-like `icd10ls check`, it reads the per-code facts earlier runs kept in the cache
-directory and adds the ones it makes.
+it reads the per-code facts `icd10ls check` kept in the cache directory, but does
+not write: workers rewriting the same files after every part cost more than it saves.
 
 `check_claims_dask` is the same for a `dask.dataframe.DataFrame`, through
 `map_partitions`: the result is a lazy DataFrame of findings with the columns of
@@ -26,7 +26,7 @@ from ..claims.mapping import LONG, ClaimsMapping, resolve
 from ..claims.read import ClaimsSource, require_pyarrow
 from ..codeset.store import default_store
 from ..findings import Severity
-from ..rules.engine import keep_facts, save_facts
+from ..rules.engine import keep_facts
 from ..settings import Settings
 from .check import check_source, count_by_severity
 
@@ -103,7 +103,7 @@ def check_part(part: Part, output: str) -> PartResult:
     from .table import findings_schema, findings_table
 
     store = default_store()
-    keep_facts(store)  # the per-code facts earlier runs kept, as `icd10ls check` reads them
+    keep_facts(store)  # read the per-code facts `icd10ls check` kept (workers do not write them back)
     result = PartResult(part.number, counts={s: 0 for s in Severity})
     schema = findings_schema().insert(0, pa.field("path", pa.string()))
     target = part_path(Path(output), part.number)
@@ -118,7 +118,6 @@ def check_part(part: Part, output: str) -> PartResult:
                 writer.write_table(table.add_column(0, "path", pa.array([part.display] * table.num_rows,
                                                                         pa.string())))
         os.replace(temporary, target)
-        save_facts(store)
     except (ClaimsReadError, OSError) as error:
         result.error = f"{part.display}: {error}"
         temporary.unlink(missing_ok=True)
