@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
 from codeserver import CodeServer, python_without_server
@@ -48,6 +49,26 @@ MARKS = """
   document.addEventListener('keydown', () => { marks.key = performance.now(); }, true);
   new MutationObserver(look).observe(document, {subtree: true, childList: true, attributes: true,
                                                 attributeFilter: ['class']});
+  // Where the focus is and which quick input shows, on each change: printed when a step is retried.
+  marks.events = [];
+  let last = '';
+  setInterval(() => {
+    const el = document.activeElement;
+    const where = !el || el === document.body ? 'nothing'
+      : el.tagName === 'IFRAME' ? 'a web view'
+      : el.closest('.quick-input-widget') ? 'the quick input'
+      : el.closest('.monaco-editor') ? 'an editor'
+      : el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ')[0] : '');
+    const widget = document.querySelector('.quick-input-widget');
+    const open = !!widget && widget.getClientRects().length > 0;
+    const title = open ? (widget.querySelector('.quick-input-title') || {}).textContent || '' : '';
+    const now = `focus on ${where}; quick input ${open ? `open "${title}"` : 'closed'}`;
+    if (now !== last) {
+      marks.events.push(`${Math.round(performance.now())} ms: ${now}`);
+      marks.events = marks.events.slice(-12);
+      last = now;
+    }
+  }, 20);
 })();
 """
 
@@ -56,6 +77,28 @@ NOTE = """# Query to Dr. Rivera, 2026-03-14
 The progress note says *diabetic CKD*; HbA1c 8.1 on 03/01, vitamin B12 normal, CD4 not done.
 Please confirm E11.22 and the stage (N18.4?) so that we can code them.
 """
+
+
+QUICK_INPUT = """() => {
+  const widget = document.querySelector('.quick-input-widget');
+  const open = !!widget && widget.getClientRects().length > 0;
+  const input = widget && widget.querySelector('.quick-input-box input');
+  const title = widget && widget.querySelector('.quick-input-title');
+  return {open, title: open && title ? title.textContent.trim() : '', value: open && input ? input.value : '',
+          focused: open && !!input && document.activeElement === input};
+}"""
+
+PICK_ROWS = """() => [...document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row')]
+  .map((row) => {
+    const label = row.querySelector('.label-name');
+    return [Number(row.getAttribute('data-index')) || 0, ((label || row).innerText || '').split(/\\s+/).join(' ').trim()];
+  })
+  .sort((a, b) => a[0] - b[0]).map((pair) => pair[1])"""
+
+SUGGEST_ROWS = """() => [...document.querySelectorAll('.suggest-widget.visible .monaco-list-row')]
+  .map((row) => row.innerText.split('\\n').join(' '))"""
+
+RETRY_AFTER = 5_000  # ms: a step the editor answers at once is tried again after this
 
 
 class Failure(AssertionError):
@@ -68,40 +111,128 @@ def check(condition: bool, message: str) -> None:
 
 
 class Editor:
-    """What a coder does in the window, by keyboard and mouse."""
+    """What a coder does in the window, by keyboard and mouse.
+
+    The editor answers a key or a click at once, but one that arrives while a quick input is
+    closing, or while a preview (a web view) is taking the focus, can be lost.  So each step waits
+    for what it should show; when nothing shows within RETRY_AFTER the step is done again, noted
+    in `retries` and printed with the last focus changes.  No step waits a fixed time."""
 
     def __init__(self, page: Page, images: Path, user_data: Path) -> None:
         self.page = page
         self.images = images
         self.user_data = user_data
+        self.current: str | None = None  # the file opened last
+        self.retries: collections.Counter[str] = collections.Counter()
 
     def shot(self, name: str, clip: dict | None = None) -> None:
         self.images.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(self.images / name), clip=clip)
         print(f"  screenshot docs/images/{name}")
 
+    def until(self, condition, timeout_ms: int) -> bool:
+        """Whether `condition()` holds within `timeout_ms` (looked at every 50 ms)."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            self.page.wait_for_timeout(50)
+        return True
+
+    def wait(self, condition, what, timeout_ms: int = SHORT) -> None:
+        """Wait until `condition()`; `what` (a text, or a function giving one) says what failed."""
+        if not self.until(condition, timeout_ms):
+            raise Failure(f"timed out waiting for {what() if callable(what) else what}")
+
+    def retried(self, what: str) -> None:
+        self.retries[what] += 1
+        events = self.page.evaluate("window.__icd10ls.events")
+        print(f"  {what}: not shown within {RETRY_AFTER // 1000} s, done again; the last changes on the page:")
+        for event in events[-6:]:
+            print(f"    {event}")
+
+    def again(self, what: str, act, shown) -> None:
+        """Do `act(attempt)` until `shown()`: up to three times, the last with the full SHORT wait."""
+        for attempt in range(3):
+            if attempt:
+                self.retried(what)
+            act(attempt)
+            if self.until(shown, RETRY_AFTER if attempt < 2 else SHORT):
+                return
+        raise Failure(f"timed out waiting for {what}")
+
     def command(self, title: str) -> None:
-        """Run a command from the palette.  A key pressed while another quick input is closing, or
-        while a preview (a web view) has the focus, can be lost; then the palette is opened again."""
+        """Run a command from the palette; the palette is opened again when a key was lost."""
         box = self.page.locator(".quick-input-widget .quick-input-box input")
         row = self.page.locator(".quick-input-widget .monaco-list-row", has_text=title).first
         for attempt in range(3):
             try:
-                self.page.locator(".quick-input-widget").wait_for(state="hidden", timeout=5000)
+                self.page.locator(".quick-input-widget").wait_for(state="hidden", timeout=RETRY_AFTER)
                 self.page.keyboard.press("F1")
                 box.wait_for(state="visible", timeout=3000)
-                box.fill(">" + title, timeout=5000)
-                row.wait_for(state="visible", timeout=5000)
-                row.click(timeout=5000)
+                box.fill(">" + title, timeout=RETRY_AFTER)
+                row.wait_for(state="visible", timeout=RETRY_AFTER)
+                row.click(timeout=RETRY_AFTER)
                 return
-            except Exception:  # noqa: BLE001 - try once more from a closed palette
+            except PlaywrightError:
                 if attempt == 2:
                     raise
+                self.retried(f"the command palette for {title!r}")
                 self.page.keyboard.press("Escape")
+
+    def quick_input(self) -> dict:
+        """The quick input on the screen: open, title, value, and whether its text box has the focus."""
+        return self.page.evaluate(QUICK_INPUT)
+
+    def picking(self, title: str, prefix: str = "", value: str | None = None) -> bool:
+        """Whether the quick input titled `title` is open with the focus (and `prefix`/`value` typed)."""
+        state = self.quick_input()
+        return (state["open"] and state["focused"] and state["title"] == title
+                and state["value"].startswith(prefix) and (value is None or state["value"] == value))
+
+    def focus_current(self) -> None:
+        """The focus back to the file opened last, by a click on its tab (its cursor stays)."""
+        if self.current is None:
+            return
+        self.page.locator(f".tabs-container .tab[aria-label^='{self.current}']").first.click()
+        self.wait(lambda: self.page.evaluate(
+            "!!document.activeElement && !!document.activeElement.closest('.monaco-editor')"),
+            f"{self.current} to have the focus")
+
+    def pick(self, command: str, text: str, *, title: str = "", prefix: str = "", ready=lambda: True,
+             what=None) -> None:
+        """Run `command`, which opens the quick input titled `title` (its value starting with
+        `prefix`), type `text` into it and wait until `ready()` while it is still open and focused.
+
+        A quick input that does not show, or that closes by itself before it is ready (the focus
+        taken from it, e.g. by a preview that had the focus before the palette opened), is opened
+        again from the file's own editor.  Results that do not come while it stays open fail."""
+        box = self.page.locator(".quick-input-widget .quick-input-box input")
+        for attempt in range(3):
+            if attempt:
+                self.retried(f"the quick input of {command!r}")
+                if self.quick_input()["open"]:
+                    self.page.keyboard.press("Escape")
+                self.focus_current()
+            self.command(command)
+            if not self.until(lambda: self.picking(title, prefix), RETRY_AFTER):
+                continue
+            try:
+                box.fill(text, timeout=RETRY_AFTER)
+            except PlaywrightError:
+                continue
+            done = self.until(lambda: not self.picking(title, value=text) or ready(), SHORT)
+            if self.picking(title, value=text):
+                if done:
+                    return
+                what = what() if callable(what) else what
+                raise Failure(f"timed out waiting for {what or text}")
+        raise Failure(f"{command}: its quick input {title!r} did not stay open (now: {self.quick_input()})")
 
     def close_all(self) -> None:
         """Close every editor, dropping unsaved changes (each scenario starts from the files)."""
         self.command("View: Close All Editors")
+        self.current = None
         tabs = self.page.locator(".tabs-container .tab")
         dont_save = self.page.locator(".monaco-dialog-box .monaco-button", has_text="Don't Save")
         for _ in range(10):  # one dialog per changed file
@@ -115,8 +246,9 @@ class Editor:
         self.close_all()
         item = self.page.locator(f".explorer-folders-view .monaco-list-row[aria-label^='{name}']").first
         item.wait_for(state="visible", timeout=SHORT)
-        item.dblclick()
-        self.page.locator(f".tabs-container .tab.active[aria-label^='{name}']").wait_for(timeout=SHORT)
+        tab = self.page.locator(f".tabs-container .tab.active[aria-label^='{name}']")
+        self.again(f"{name} to open", lambda attempt: item.dblclick(), lambda: tab.count() > 0)
+        self.current = name
         self.page.locator(".editor-group-container.active .monaco-editor .view-line").first.wait_for(timeout=SHORT)
 
     @property
@@ -139,17 +271,23 @@ class Editor:
         number = next(i for i, line in enumerate(lines, 1) if line_text in line)
         column = lines[number - 1].index(token, lines[number - 1].index(line_text) if token in line_text else 0) + 2
         self.active_editor.locator(".view-lines").click()
-        self.command("Go to Line/Column")
-        box = self.page.locator(".quick-input-widget .quick-input-box input")
-        box.fill(f":{number}:{column}")
+        self.pick("Go to Line/Column", f":{number}:{column}", prefix=":")
         self.page.keyboard.press("Enter")
         self.page.locator(".quick-input-widget").wait_for(state="hidden", timeout=SHORT)
+        position = self.page.locator("#status\\.editor\\.selection")
+        self.wait(lambda: f"Ln {number}, Col {column}" in (position.inner_text() if position.count() else ""),
+                  f"the cursor at line {number}, column {column}")
 
     def show_hover(self, path: Path, line_text: str, token: str) -> str:
         self.cursor_at(path, line_text, token)
-        self.command("Show or Focus Hover")
         hover = self.page.locator(".monaco-hover-content", has_text=token).first
-        hover.wait_for(timeout=SHORT)
+
+        def show(attempt: int) -> None:
+            if attempt:
+                self.page.keyboard.press("Escape")
+            self.command("Show or Focus Hover")
+
+        self.again("the hover", show, lambda: hover.count() > 0 and hover.is_visible())
         return hover.inner_text()
 
     def goto_end(self) -> None:
@@ -160,15 +298,8 @@ class Editor:
         return self.page.locator(".notifications-toasts .notification-toast-container").all_inner_texts()
 
     def picks(self) -> list[str]:
-        """The labels of the open quick pick's rows (the codes), top first."""
-        rows = self.page.locator(".quick-input-widget .quick-input-list .monaco-list-row")
-        texts = []
-        for row in rows.all():
-            index = row.get_attribute("data-index")
-            label = row.locator(".label-name").first
-            text = label.inner_text() if label.count() else row.inner_text()
-            texts.append((int(index) if index and index.isdigit() else 0, " ".join(text.split())))
-        return [text for _, text in sorted(texts)]
+        """The labels of the open quick pick's rows (the codes), top first, read in one go."""
+        return self.page.evaluate(PICK_ROWS)
 
     def status_item(self, pattern: str):
         return self.page.locator(".statusbar-item", has_text=re.compile(pattern)).first
@@ -180,13 +311,6 @@ class Editor:
             found = re.search(rf"{word}s?:?\s*(\d+)|(\d+)\s*{word}", label, re.IGNORECASE)
             counts[kind] = int(found.group(1) or found.group(2)) if found else 0
         return counts
-
-    def wait(self, condition, what: str, timeout_ms: int = SHORT) -> None:
-        deadline = time.monotonic() + timeout_ms / 1000
-        while not condition():
-            if time.monotonic() > deadline:
-                raise Failure(f"timed out waiting for {what}")
-            self.page.wait_for_timeout(50)
 
 
 def expected_problems(repo: Path, path: Path) -> dict[str, int]:
@@ -239,9 +363,22 @@ def scenario_hover(ed: Editor, workspace: Path) -> None:
 
 
 def suggestions(ed: Editor) -> list[str]:
-    rows = ed.page.locator(".suggest-widget.visible .monaco-list-row")
-    rows.first.wait_for(timeout=SHORT)
-    return [row.replace("\n", " ") for row in rows.all_inner_texts()]
+    """The rows of the completion list on the screen (none when it is closed), read in one go."""
+    return ed.page.evaluate(SUGGEST_ROWS)
+
+
+def listed(ed: Editor, condition, what: str) -> list[str]:
+    """Wait for the completion list to show rows meeting `condition(rows)`.
+
+    VS Code now and then does not open or update the list by itself after fast typing (its own
+    quick-suggestion race); the coder then presses Ctrl+Space, and so does this run, noting it."""
+
+    def trigger(attempt: int) -> None:
+        if attempt:
+            ed.page.keyboard.press("Control+Space")
+
+    ed.again(what, trigger, lambda: condition(suggestions(ed)))
+    return suggestions(ed)
 
 
 LISTED = """(expected) => {
@@ -262,12 +399,13 @@ def type_and_time_list(ed: Editor, text: str, expected: str, timings: dict, name
     presses Ctrl+Space, and so does this run, noting it."""
     ed.page.keyboard.type(text, delay=40)
     try:
-        ed.page.wait_for_function(LISTED, arg=expected, polling=5, timeout=5000)
-    except Exception:  # noqa: BLE001 - the list did not open by itself
+        ed.page.wait_for_function(LISTED, arg=expected, polling=5, timeout=RETRY_AFTER)
+    except PlaywrightError:  # the list did not open by itself
         timings[f"{name}_auto_list_missed"] = 1
         print(f"  the list did not open by itself after {text!r}; Ctrl+Space")
         ed.page.keyboard.press("Control+Space")
-        ed.page.wait_for_function(LISTED, arg=expected, polling=5, timeout=SHORT)
+        listed(ed, lambda rows: len(rows) >= 5 and all(expected in row for row in rows[:5]),
+               f"the list for {text!r} (Ctrl+Space)")
         return
     marks = ed.page.evaluate("window.__icd10ls")
     timings[name] = marks["listed"] - marks["key"]
@@ -278,7 +416,7 @@ def scenario_completion(ed: Editor, timings: dict, repo: Path) -> None:
     ed.goto_end()
     ed.page.keyboard.press("Enter")
     type_and_time_list(ed, "dx: E11.", "Type 2 diabetes mellitus", timings, "typing_to_list_prefix_ms")
-    rows = suggestions(ed)
+    rows = listed(ed, lambda rows: len(rows) >= 5, "the list for 'dx: E11.'")
     check(any(row.startswith("E11.9") and "Type 2 diabetes mellitus without complications" in row for row in rows),
           f"titles on every row: {rows[:5]}")
     ed.page.keyboard.press("Escape")
@@ -286,7 +424,7 @@ def scenario_completion(ed: Editor, timings: dict, repo: Path) -> None:
     ed.page.keyboard.press("Shift+End")
     ed.page.keyboard.press("Delete")
     type_and_time_list(ed, "dx: type 2 diabetes", "Type 2 diabetes mellitus", timings, "typing_to_list_words_ms")
-    rows = suggestions(ed)
+    rows = listed(ed, lambda rows: len(rows) >= 5, "the list for 'dx: type 2 diabetes'")
     check(len(rows) >= 5 and all("Type 2 diabetes" in row for row in rows[:5]), f"word completion rows: {rows[:5]}")
     ed.shot("completion.png")
     first = rows[0].split()[0]
@@ -297,10 +435,10 @@ def scenario_completion(ed: Editor, timings: dict, repo: Path) -> None:
     # A quick list: words at the start of a line, without dx:.
     ed.page.keyboard.press("End")
     ed.page.keyboard.press("Enter")
-    ed.page.keyboard.type("acute bronchitis", delay=40)
     expected = first_billable(repo, "acute bronchitis")  # the same order as `icd10ls search`
-    ed.wait(lambda: (suggestions(ed) or [""])[0].startswith(expected + " "),
-            f"{expected} first for 'acute bronchitis' at a line's start (shown: {suggestions(ed)[:3]})")
+    ed.page.keyboard.type("acute bronchitis", delay=40)
+    listed(ed, lambda rows: (rows or [""])[0].startswith(expected + " "),
+           f"{expected} first for 'acute bronchitis' at a line's start")
     ed.page.keyboard.press("Enter")
     ed.line(expected).wait_for(timeout=SHORT)
     check("acute bronchitis" not in ed.text(), "the words replaced by the code")
@@ -312,9 +450,14 @@ def scenario_quick_fix(ed: Editor, workspace: Path) -> None:
     ed.open("needs-review.enc")
     ed.active_editor.locator(".squiggly-error").first.wait_for(timeout=SHORT)
     ed.cursor_at(workspace / "needs-review.enc", "T07A", "T07A")
-    ed.page.keyboard.press("Control+.")
     fix = ed.page.locator(".action-widget .monaco-list-row.action", has_text="T07.XXXA").first
-    fix.wait_for(timeout=SHORT)
+
+    def show(attempt: int) -> None:
+        if attempt:
+            ed.page.keyboard.press("Escape")
+        ed.page.keyboard.press("Control+.")
+
+    ed.again("the quick fixes (Ctrl+.)", show, lambda: fix.count() > 0 and fix.is_visible())
     ed.shot("quickfix.png")
     fix.click()
     ed.line("T07.XXXA").wait_for(timeout=SHORT)
@@ -328,12 +471,25 @@ def scenario_status_bar(ed: Editor) -> None:
     print(f"  status bar: {ed.status_item(r'ICD-10-CM FY').inner_text()}")
 
 
+# The titles the extension gives its quick inputs (vscode-extension/src/commands.ts).
+SEARCH_TITLE = "Search ICD-10-CM codes"
+LOOKUP_TITLE = "Look up an ICD-10-CM code"
+
+
+def search(ed: Editor, words: str, first: str | None = None) -> str:
+    """Search Codes by Words for `words` until more than 3 results show (`first` on top); its top code."""
+
+    def ready() -> bool:
+        rows = ed.picks()
+        return len(rows) > 3 and (first is None or rows[0].split()[0] == first)
+
+    ed.pick("ICD-10-CM: Search Codes by Words", words, title=SEARCH_TITLE, ready=ready,
+            what=lambda: f"{first or 'results'} first for {words!r} (shown: {ed.picks()[:3]})")
+    return ed.picks()[0].split()[0]
+
+
 def search_and_insert(ed: Editor, words: str) -> str:
-    ed.command("ICD-10-CM: Search Codes by Words")
-    box = ed.page.locator(".quick-input-widget .quick-input-box input")
-    box.fill(words)
-    ed.wait(lambda: len(ed.picks()) > 3, f"results for {words}")
-    first = ed.picks()[0].split()[0]
+    first = search(ed, words)
     ed.page.keyboard.press("Enter")
     return first
 
@@ -342,26 +498,19 @@ def scenario_search(ed: Editor, repo: Path) -> None:
     ed.open("quick-list.enc")
     ed.goto_end()
     ed.page.keyboard.press("Enter")
-    ed.command("ICD-10-CM: Search Codes by Words")
-    ed.page.locator(".quick-input-widget .quick-input-box input").fill("asthma")
     expected = first_billable(repo, "asthma")
-    ed.wait(lambda: len(ed.picks()) > 3 and ed.picks()[0].split()[0] == expected,
-            f"{expected} (billable) first for 'asthma' (shown: {ed.picks()[:3]})")
+    search(ed, "asthma", expected)  # billable codes first
     ed.shot("search.png")
     ed.page.keyboard.press("Enter")
     ed.line(expected).wait_for(timeout=SHORT)
     print(f"  search inserted {expected}")
     # After a look-up (its preview has the focus), Search still inserts into the encounter file.
     ed.page.keyboard.press("Enter")
-    ed.command("ICD-10-CM: Look Up Code")
-    ed.page.locator(".quick-input-widget .quick-input-box input").fill("E11.22")
+    ed.pick("ICD-10-CM: Look Up Code", "E11.22", title=LOOKUP_TITLE)
     ed.page.keyboard.press("Enter")
     ed.page.locator(".tab", has_text="E11.22").first.wait_for(timeout=SHORT)
-    ed.command("ICD-10-CM: Search Codes by Words")
-    ed.page.locator(".quick-input-widget .quick-input-box input").fill("otitis media acute")
     expected = first_billable(repo, "otitis media acute")
-    ed.wait(lambda: len(ed.picks()) > 3 and ed.picks()[0].split()[0] == expected,
-            f"{expected} first (shown: {ed.picks()[:3]})")
+    search(ed, "otitis media acute", expected)
     ed.page.keyboard.press("Enter")
     ed.page.locator(".monaco-editor .view-line", has_text=expected).first.wait_for(timeout=SHORT)
     check(not any("clipboard" in t for t in ed.toasts()), "inserted, not copied to the clipboard")
@@ -385,8 +534,9 @@ def scenario_markdown(ed: Editor, workspace: Path) -> None:
 
 
 def scenario_output(ed: Editor, user_data: Path) -> None:
-    ed.command("ICD-10-CM: Show Language Server Output")
-    ed.page.locator(".panel .monaco-editor .view-line").first.wait_for(timeout=SHORT)
+    output = ed.page.locator(".panel .monaco-editor .view-line").first
+    ed.again("the output panel", lambda attempt: ed.command("ICD-10-CM: Show Language Server Output"),
+             lambda: output.count() > 0 and output.is_visible())
     ed.shot("output.png")
     logs = sorted(user_data.glob("logs/**/icd10ls*.log"))
     check(logs != [], "the icd10ls output is written to the log folder")
@@ -480,6 +630,7 @@ def main() -> int:
                     run()
             except Exception:
                 page.screenshot(path=str(work / "failure.png"))
+                print("  the last changes on the page:", *page.evaluate("window.__icd10ls.events"), sep="\n    ")
                 raise
             browser.close()
     except Exception as error:  # noqa: BLE001 - report the step, the screenshot and the logs
@@ -490,8 +641,9 @@ def main() -> int:
     print(f"\nall scenarios passed in {time.monotonic() - started:.0f} s")
     for name, value in timings.items():
         print(f"  {name}: {value:.0f} ms")
+    print(f"  steps done again: {dict(ed.retries) or 'none'}")
     if args.timings is not None:
-        args.timings.write_text(json.dumps(timings, indent=2) + "\n")
+        args.timings.write_text(json.dumps({**timings, "steps_done_again": dict(ed.retries)}, indent=2) + "\n")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0
