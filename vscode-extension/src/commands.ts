@@ -98,6 +98,9 @@ export async function lookupCode(manager: ServerManager, documents: LookupDocume
     const typed = await vscode.window.showInputBox({
       title: 'Look up an ICD-10-CM code',
       prompt: 'Code, with or without the dot',
+      // A look-up preview that had the focus takes it back as the palette closes;
+      // the box must not vanish then (Escape closes it).
+      ignoreFocusOut: true,
       placeHolder: 'E11.22',
       value: codeUnderCursor() ?? '',
       validateInput: validateCodeInput,
@@ -174,6 +177,7 @@ export function searchCodes(manager: ServerManager, editors: EditorTracker, ...a
 
   const pick = vscode.window.createQuickPick<SearchPickItem>();
   pick.title = 'Search ICD-10-CM codes';
+  pick.ignoreFocusOut = true; // as for Look Up: a preview taking the focus back must not close it
   pick.placeholder = 'Words of the diagnosis, e.g. "type 2 diabetes kidney", or the start of a code';
   pick.matchOnDescription = false;
   pick.matchOnDetail = false;
