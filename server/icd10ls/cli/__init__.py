@@ -339,12 +339,15 @@ def build_parser(include_check: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+def _command_of(argv: list[str]) -> str | None:
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # `serve` must answer the editor quickly: it does not need the checker's
     # command-line machinery, which the language server imports when first used.
-    command = next((word for word in argv if not word.startswith("-")), None)
-    parser = build_parser(include_check=command != "serve")
+    parser = build_parser(include_check=_command_of(argv) != "serve")
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
@@ -384,8 +387,7 @@ def run() -> None:
         print(code, file=sys.stderr)
         code = 1
     code = int(code or 0)
-    if next((word for word in argv if not word.startswith("-")), None) == "serve" or \
-            sys.getprofile() is not None or sys.gettrace() is not None:
+    if _command_of(argv) == "serve" or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import os
 import stat
 import sys
@@ -148,28 +147,24 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, store: DataStore) -
         for problem in problems:
             err.write(f"icd10ls check: {problem}\n")
         return EXIT_ERROR
-    store.latest()  # load first: the code sets live as long as the run, the collector can skip them
+    store.latest()  # loaded before any `-j` workers fork, so that they share it
     keep_facts(store)
-    gc.freeze()
     # Checking and reporting make millions of small objects and no reference cycles: with
-    # the collector on, its passes over everything made so far (each parsed file, each
-    # report) cost a quarter of a large run.  Reference counting frees them all the same.
+    # the collector on, its passes over everything made so far (the code sets, each parsed
+    # file, each report) cost a quarter of a large run.  Reference counting frees them all the same.
     with collector_paused():
-        try:
-            checked, fixed, failed_writes, worst = _check_all(args, documents, all_settings, store, out, err)
-            save_facts(store)
-            failed += failed_writes
-            report_stream = err if args.fix and any(d.path is None for d in documents) else out
-            if args.format in LINES:
-                report = join_lines(args.format, [line for outcome in checked for line in outcome.lines])
-            else:
-                report = FORMATS[args.format]([(d.display, o.findings) for d, o in zip(documents, checked)])
-            report_stream.write(report)
-            if args.format == "text":
-                counts = {severity: sum(o.counts[severity] for o in checked) for severity in Severity}
-                err.write(summary_of(counts, len(checked), failed, fixed) + "\n")
-        finally:
-            gc.unfreeze()
+        checked, fixed, failed_writes, worst = _check_all(args, documents, all_settings, store, out, err)
+        save_facts(store)
+        failed += failed_writes
+        report_stream = err if args.fix and any(d.path is None for d in documents) else out
+        if args.format in LINES:
+            report = join_lines(args.format, [line for outcome in checked for line in outcome.lines])
+        else:
+            report = FORMATS[args.format]([(d.display, o.findings) for d, o in zip(documents, checked)])
+        report_stream.write(report)
+        if args.format == "text":
+            counts = {severity: sum(o.counts[severity] for o in checked) for severity in Severity}
+            err.write(summary_of(counts, len(checked), failed, fixed) + "\n")
     return EXIT_ERROR if failed else worst
 
 

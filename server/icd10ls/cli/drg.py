@@ -9,7 +9,6 @@ or CMS's grouper is unavailable.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
 from typing import TextIO
@@ -49,12 +48,8 @@ def run(paths: list[str], output: str, out: TextIO, err: TextIO, args: argparse.
     grouper = Grouper(tables)
     # As in `check`: grouping makes many small objects and no reference cycles, and the
     # collector's passes over them (and over CMS's tables) took a third of a large run.
-    gc.freeze()
-    try:
-        with collector_paused():
-            return _group_all(paths, output, out, err, args, tables, grouper)
-    finally:
-        gc.unfreeze()
+    with collector_paused():
+        return _group_all(paths, output, out, err, args, tables, grouper)
 
 
 def _group_all(paths, output, out, err, args, tables, grouper) -> int:

@@ -188,12 +188,12 @@ class DataStore:
         return self.load(self.sources()[-1])
 
     def for_year(self, fiscal_year: int) -> CodeSet:
-        matching = [s for s in self.sources() if s.fiscal_year == fiscal_year]
-        if not matching:
+        source = self._source_of_year(fiscal_year)
+        if source is None:
             years = ", ".join(f"FY{y}" for y in self.fiscal_years())
             raise DataError(f"no code set for FY{fiscal_year} is installed (installed: {years}); "
                             "add one with `icd10ls data add FILE`")
-        return self.load(matching[-1])
+        return self.load(source)
 
     def source_for_date(self, day: date) -> tuple[Source, str | None]:
         sources = self.sources()
@@ -250,28 +250,25 @@ class DataStore:
         return code in names
 
     def _source_of_year(self, fiscal_year: int) -> Source | None:
+        """The year's latest release."""
         matching = [s for s in self.sources() if s.fiscal_year == fiscal_year]
         return matching[-1] if matching else None
 
-    def _names_path(self, source: Source) -> Path | None:
+    def _read_names(self, source: Source) -> CodeNames | None:
         try:
             digest = hashlib.sha256(source.path.read_bytes()).hexdigest()
         except OSError:
             return None
-        return self._cache_path(source.path, digest).with_suffix(".names")
-
-    def _read_names(self, source: Source) -> CodeNames | None:
-        path = self._names_path(source)
-        plain = read_blob(path, _NAMES_MAGIC) if path is not None else None
+        plain = read_blob(self._names_path(source.path, digest), _NAMES_MAGIC)
         try:
             return CodeNames(*plain) if isinstance(plain, tuple) else None
         except (TypeError, ValueError):
             return None
 
     def _write_names(self, path: Path, codeset: CodeSet) -> None:
-        if not path.with_suffix(".names").exists():
+        if not path.exists():
             names = CodeNames.of([*codeset.all_codes(), *codeset.billable_codes()])
-            write_blob(path.with_suffix(".names"), _NAMES_MAGIC, (names.width, names.packed))
+            write_blob(path, _NAMES_MAGIC, (names.width, names.packed))
 
     def codesets(self) -> list[CodeSet]:
         """Every installed code set, loaded, oldest first (what changed across years needs them all)."""
@@ -290,11 +287,15 @@ class DataStore:
                 cached = CodeSet(compiled, fiscal_year=source.fiscal_year, effective=source.effective,
                                  release=source.release, digest=digest, cache_dir=self.cache_dir)
                 self._loaded[source.path] = cached
-                self._write_names(self._cache_path(source.path, digest), cached)
+                self._write_names(self._names_path(source.path, digest), cached)
             return cached
 
     def _cache_path(self, source: Path, digest: str) -> Path:
         return self.cache_dir / f"{source.name}.{digest[:20]}.v{INDEX_FORMAT}.idx"
+
+    def _names_path(self, source: Path, digest: str) -> Path:
+        """The list of the code set's codes, beside its index (`has_code`)."""
+        return self._cache_path(source, digest).with_suffix(".names")
 
     def _compiled(self, source: Source) -> tuple[CompiledTabular, str]:
         """The compiled code set, and the SHA-256 of its source file (what caches are keyed by)."""

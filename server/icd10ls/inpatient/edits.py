@@ -246,7 +246,6 @@ class ClaimEditor:
             return "M" if female else "F"
         return None
 
-
     # -- answers kept between runs ----------------------------------------------------
     def answers(self) -> dict[str, object]:
         """What the MCE said about single codes in their context (not whole claims'), as plain values."""

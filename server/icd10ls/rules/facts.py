@@ -342,8 +342,7 @@ class Knowledge:
         if self._others is None:
             others: list[CodeSet] = []
             if self.store is not None:
-                years = [y for y in self.store.fiscal_years() if y != self.codeset.fiscal_year]
-                years.sort(key=lambda y: (abs(y - self.codeset.fiscal_year), -y))
+                years = sorted(self.other_years(), key=lambda y: (abs(y - self.codeset.fiscal_year), -y))
                 others = [self.store.for_year(y) for y in years]
             self._others = others
         return self._others
